@@ -1,0 +1,78 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from api import errors
+from api.middleware import Metrics, RequestContextMiddleware
+from api.rest import customers, health
+from inventory_service import __version__
+from inventory_service.db import Database, get_database
+from inventory_service.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Spare parts and the device register of the Liaoning O&M contract: can a genuine replacement
+reach this site within 4 hours, reserve it, track it through replacement and repair.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from
+`inventory-service token create`); errors are `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def api_router() -> APIRouter:
+    """Every REST resource under /api/v1."""
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(customers.router)
+    return router
+
+
+def create_app(*, database: Database | None = None, cfg: Settings | None = None) -> FastAPI:
+    """Build the app; `database` defaults to the one the settings name."""
+    cfg = cfg or get_settings()
+    db = database or get_database()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="Inventory service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.database = db
+    app.state.settings = cfg
+    app.state.metrics = Metrics()
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    if cfg.benchmark_endpoints:
+
+        @app.get("/bench/ceiling", include_in_schema=False)
+        async def ceiling() -> dict[str, str]:
+            return {"status": "ok"}
+
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, on_error=errors.unexpected_error
+    )
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The factory `inventory-service serve` hands to uvicorn (each worker calls it)."""
+    from inventory_service import logs
+
+    cfg = get_settings()
+    logs.configure(cfg.log_level, json_lines=cfg.log_json)
+    return create_app(cfg=cfg)

@@ -1,0 +1,87 @@
+"""Request-scoped dependencies: the database session, the caller and the roles a route allows.
+
+One session per request: mutating methods open a write transaction, which is committed when
+the endpoint returns (before the response is sent) and rolled back if it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from inventory_service import auth
+from inventory_service.auth import Caller
+from inventory_service.db import Database
+from inventory_service.errors import Forbidden
+from models import Role
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+def get_session(request: Request, db: DatabaseDep) -> Iterator[Session]:
+    """The request's session: one transaction, committed whole or not at all."""
+    write = request.method not in READ_METHODS
+    with db.session(write=write) as session:
+        try:
+            yield session
+            if write:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `inventory-service token create`")
+
+
+def get_caller(
+    request: Request,
+    db: DatabaseDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The authenticated caller (401 without a valid bearer token)."""
+    # A short read session of its own: authentication never holds the request's write lock.
+    with db.session() as session:
+        caller = auth.authenticate(session, credentials.credentials if credentials else None)
+    request.state.caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def allow(*roles: Role) -> Any:
+    """A dependency that admits `admin` and the given roles, else 403."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+
+    def check(caller: CallerDep) -> Caller:
+        if caller.role not in allowed:
+            raise Forbidden(f"role {caller.role.value!r} may not do this")
+        return caller
+
+    return Depends(check)
+
+
+ALL_ROLES = tuple(Role)
+STAFF = tuple(r for r in Role if r is not Role.CUSTOMER)
+
+Reader = Annotated[Caller, allow(*ALL_ROLES)]
+Staff = Annotated[Caller, allow(*STAFF)]
+Admin = Annotated[Caller, allow()]
+WarehouseRole = Annotated[Caller, allow(Role.WAREHOUSE)]
+FieldRole = Annotated[Caller, allow(Role.ENGINEER, Role.DISPATCHER)]
+ReportReader = Annotated[Caller, allow(Role.REPORTER, Role.CUSTOMER)]

@@ -1,0 +1,144 @@
+"""The one mapping from domain errors (and FastAPI's own) to the contract's error shape.
+
+Every error body is `{"error": {"code", "message", "details"}}`; nothing unexpected leaks: a
+stack trace is logged with the request id and the client gets a masked 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from api.idempotency import ReplayResponse, replay_response
+from inventory_service import errors, idempotency
+from inventory_service.logs import request_id_var
+
+log = logging.getLogger("inventory.api")
+
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.ValidationFailed: 422,
+    errors.PreconditionFailed: 412,
+}
+HTTP_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def status_of(exc: errors.DomainError) -> int:
+    """The HTTP status of a domain error (its nearest mapped ancestor)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def domain_error_response(exc: errors.DomainError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthorized) else None
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details), status_code=status_of(exc), headers=headers
+    )
+
+
+def validation_details(raw: list[Any]) -> list[dict[str, Any]]:
+    """FastAPI's validation errors as `{field, reason, location}`, the field named plainly."""
+    details = []
+    for err in raw:
+        loc = [str(part) for part in err.get("loc", ())]
+        location = loc[0] if loc and loc[0] in ("body", "query", "path", "header") else "body"
+        path = loc[1:] if loc and loc[0] == location else loc
+        if err.get("type") == "json_invalid":
+            reason = "malformed JSON: " + str(err.get("ctx", {}).get("error", "cannot parse"))
+            details.append({"field": "body", "reason": reason, "location": "body"})
+            continue
+        field = ".".join(path) or location
+        details.append({"field": field, "reason": err.get("msg", "invalid"), "location": location})
+    return details
+
+
+async def _settle_claim(request: Request, response: JSONResponse | None) -> None:
+    """A refused request remembers its refusal for retries; a crashed one frees its key."""
+    claim = getattr(request.state, "idempotency_claim", None)
+    if claim is None:
+        return
+    request.state.idempotency_claim = None
+    db = request.app.state.database
+    if response is None:
+        await run_in_threadpool(idempotency.release, db, claim)
+    else:
+        body = json.loads(bytes(response.body))
+        await run_in_threadpool(
+            idempotency.complete_separately,
+            db,
+            claim,
+            status_code=response.status_code,
+            body=body,
+        )
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on `app`."""
+
+    @app.exception_handler(ReplayResponse)
+    async def _replay(request: Request, exc: ReplayResponse) -> JSONResponse:
+        return replay_response(exc)
+
+    @app.exception_handler(errors.DomainError)
+    async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        response = domain_error_response(exc)
+        await _settle_claim(request, response)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = validation_details(list(exc.errors()))
+        fields = ", ".join(d["field"] for d in details)
+        response = JSONResponse(
+            error_body("validation_error", f"invalid input: {fields}", details), status_code=422
+        )
+        await _settle_claim(request, response)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        return JSONResponse(
+            error_body(code, message), status_code=exc.status_code, headers=exc.headers
+        )
+
+
+async def unexpected_error(scope: Scope, exc: Exception) -> JSONResponse:
+    """The masked 500: the details go to the log with the request id, never to the client."""
+    request = Request(scope)
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    await _settle_claim(request, None)
+    rid = request_id_var.get()
+    return JSONResponse(
+        error_body("internal_error", f"internal error; quote request id {rid}"),
+        status_code=500,
+    )

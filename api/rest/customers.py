@@ -1,0 +1,46 @@
+"""Customers: the contractor's clients, each with its sites and devices."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Admin, Reader, SessionDep
+from api.idempotency import IdempotencyDep
+from api.schemas import PageOf, page_of
+from inventory_service import places
+from inventory_service.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from models.place import CustomerCreate, CustomerRead
+
+router = APIRouter(prefix="/customers", tags=["places"])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+@router.post("", status_code=201, response_model=CustomerRead)
+def create_customer(
+    data: CustomerCreate, session: SessionDep, actor: Admin, idem: IdempotencyDep
+) -> object:
+    """Register a customer."""
+    customer = places.create_customer(session, actor=actor, data=data)
+    return idem.respond(session, 201, CustomerRead.model_validate(customer))
+
+
+@router.get("", response_model=PageOf[CustomerRead])
+def list_customers(
+    session: SessionDep,
+    actor: Reader,
+    code: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[CustomerRead]:
+    """Customers the caller may see (a customer token sees only itself)."""
+    page = places.list_customers(session, actor=actor, limit=limit, cursor=cursor, code=code)
+    return page_of(page, CustomerRead.model_validate)
+
+
+@router.get("/{code}", response_model=CustomerRead)
+def get_customer(code: str, session: SessionDep, actor: Reader) -> CustomerRead:
+    """One customer by code."""
+    return CustomerRead.model_validate(places.get_customer(session, actor=actor, code=code))

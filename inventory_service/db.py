@@ -1,0 +1,134 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (psycopg 3).
+
+Rules: SQLite runs in WAL with foreign keys on and a busy timeout, and every write transaction
+starts with BEGIN IMMEDIATE, so two writers are serialized at BEGIN instead of failing at
+COMMIT; PostgreSQL writers lock rows they change. A session is one transaction: `transaction()`
+commits it whole or rolls it back whole. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from inventory_service.settings import Settings, get_settings
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and point them at psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_engine(url: str, cfg: Settings, *, begin: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": cfg.sqlite_busy_timeout_ms / 1000},
+        pool_size=cfg.db_pool_size,
+        max_overflow=20,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(cfg.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """Where sessions come from: a URL, or (in tests) one connection shared by every session."""
+
+    def __init__(self, url: str, *, cfg: Settings | None = None) -> None:
+        cfg = cfg or get_settings()
+        self.url = normalize_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        self._bind: Connection | None = None
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(self.url, cfg, begin="BEGIN")
+            self.write_engine = _sqlite_engine(self.url, cfg, begin="BEGIN IMMEDIATE")
+        else:
+            self.engine = create_engine(
+                self.url, pool_size=cfg.db_pool_size, max_overflow=20, pool_pre_ping=True
+            )
+            self.write_engine = self.engine
+
+    @classmethod
+    def bound(cls, url: str, connection: Connection) -> Database:
+        """A database whose sessions all join `connection`'s transaction (savepoints)."""
+        db = cls(url)
+        db._bind = connection
+        return db
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def session(self, *, write: bool = False) -> Session:
+        """A new session; `write=True` takes SQLite's write lock at BEGIN."""
+        if self._bind is not None:
+            return Session(
+                bind=self._bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+        return Session(self.write_engine if write else self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        with self.session(write=write) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+_database: Database | None = None
+
+
+def get_database() -> Database:
+    """The process-wide database, built from the settings on first use."""
+    global _database
+    if _database is None:
+        _database = Database(get_settings().database_url)
+    return _database
+
+
+def set_database(db: Database | None) -> Database | None:
+    """Replace the process-wide database (tests, CLI); returns the previous one."""
+    global _database
+    old, _database = _database, db
+    return old
+
+
+def flush_or_conflict(session: Session, error: Exception) -> None:
+    """Flush; a unique or foreign-key violation that a racing writer caused becomes `error`."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise error from exc

@@ -1,0 +1,73 @@
+"""Keyset pagination by id: `limit` rows after an opaque cursor.
+
+Rules: the cursor is the last id of the previous page, base64-encoded; a malformed cursor is a
+422 naming `cursor`; pages are ordered by id so they are stable under inserts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
+
+from inventory_service.errors import ValidationFailed
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The id a cursor points after; None for the first page."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "id":
+            raise ValueError(prefix)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed.field("cursor", "not a cursor this service issued") from None
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed.field("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def paginate(
+    session: Session,
+    stmt: SelectOfScalar[T],
+    *,
+    id_column: ColumnElement[Any] | Any,
+    limit: int,
+    cursor: str | None,
+    id_of: Any = None,
+) -> Page[T]:
+    """Run `stmt` ordered by `id_column`, one page after `cursor`."""
+    check_limit(limit)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(id_column > after)
+    rows = list(session.exec(stmt.order_by(id_column).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    get_id = id_of or (lambda row: row.id)
+    return Page(items=rows, next_cursor=encode_cursor(get_id(rows[-1])) if more and rows else None)

@@ -1,0 +1,64 @@
+"""Settings from the environment (prefix INVENTORY_); defaults run the embedded demo.
+
+Rules: one module-level instance (`settings`); code reads it through `get_settings()` so tests
+can swap it; travel bands are ordered and strictly increasing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Minutes = Annotated[int, Field(ge=0, le=7 * 24 * 60)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INVENTORY_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///inventory.db"
+    time_zone: str = "Asia/Shanghai"
+    hub_name: str = "Shenyang"
+    hub_lat: float = Field(default=41.8057, ge=-90, le=90)
+    hub_lon: float = Field(default=123.4315, ge=-180, le=180)
+    local_radius_km: float = Field(default=25.0, gt=0)
+    local_band_minutes: Minutes = 30
+    # Beyond the local radius: (distance ceiling in km, inclusive; band minutes), nearest first.
+    travel_bands: list[tuple[float, Minutes]] = [(100.0, 60), (300.0, 180), (500.0, 300)]
+    deadline_minutes: Minutes = 240
+    hold_minutes: Minutes = 120
+    idempotency_ttl_hours: int = Field(default=24, ge=24)
+    auth_cache_seconds: float = Field(default=5.0, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    graphql_introspection: bool = True
+    graphql_max_depth: int = Field(default=10, ge=1)
+    redis_url: str | None = None
+    benchmark_endpoints: bool = False
+
+    @field_validator("travel_bands")
+    @classmethod
+    def _bands_increase(cls, bands: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        ceilings = [ceiling for ceiling, _ in bands]
+        if not bands or ceilings != sorted(set(ceilings)):
+            raise ValueError("travel bands must be non-empty with strictly increasing distances")
+        return bands
+
+
+settings = Settings()
+
+
+def get_settings() -> Settings:
+    """The settings in force (tests replace the module-level instance)."""
+    return settings
+
+
+def replace_settings(new: Settings) -> Settings:
+    """Swap the settings in force and return the previous ones (tests and the CLI use it)."""
+    global settings
+    old, settings = settings, new
+    return old

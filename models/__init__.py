@@ -1,0 +1,49 @@
+"""SQLModel tables and API schemas; importing this package registers every table."""
+
+from models.auth import ApiToken, Role
+from models.base import metadata
+from models.device import Component, Device, DeviceHistory, DeviceStatus
+from models.idempotency import IdempotencyRecord
+from models.ledger import Movement
+from models.part import Part
+from models.place import Customer, Site, Warehouse, WarehouseKind
+from models.reservation import (
+    FaultLevel,
+    Loan,
+    LoanStatus,
+    RepairOrder,
+    RepairStatus,
+    Replacement,
+    Reservation,
+    ReservationStatus,
+)
+from models.spare import Condition, SpareUnit, Stocktake, UnitStatus
+
+__all__ = [
+    "ApiToken",
+    "Component",
+    "Condition",
+    "Customer",
+    "Device",
+    "DeviceHistory",
+    "DeviceStatus",
+    "FaultLevel",
+    "IdempotencyRecord",
+    "Loan",
+    "LoanStatus",
+    "Movement",
+    "Part",
+    "RepairOrder",
+    "RepairStatus",
+    "Replacement",
+    "Reservation",
+    "ReservationStatus",
+    "Role",
+    "Site",
+    "SpareUnit",
+    "Stocktake",
+    "UnitStatus",
+    "Warehouse",
+    "WarehouseKind",
+    "metadata",
+]

@@ -1,0 +1,154 @@
+"""The device register: devices at sites, their components in slots, and their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field as PField
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from models.base import (
+    Code,
+    JSONType,
+    Name,
+    ReadModel,
+    RequestModel,
+    Serial,
+    UTCDateTime,
+    utcnow,
+)
+
+
+class DeviceStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    FAULTY = "faulty"
+    UNDER_REPAIR = "under_repair"
+    STANDBY = "standby"
+    ON_LOAN = "on_loan"
+    RETIRED = "retired"
+
+
+class Device(SQLModel, table=True):
+    __tablename__ = "device"
+    __table_args__ = (
+        Index("ix_device_site_id_status", "site_id", "status"),
+        Index("ix_device_model", "model"),
+        Index("ix_device_firmware_version", "firmware_version"),
+        Index("ix_device_patch_level", "patch_level"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    vendor: str = Field(max_length=100)
+    model: str = Field(max_length=100)
+    hostname: str = Field(max_length=200)
+    serial: str = Field(max_length=100, unique=True)
+    status: str = Field(max_length=20, default=DeviceStatus.IN_SERVICE.value)
+    firmware_version: str | None = Field(default=None, max_length=100)
+    patch_level: str | None = Field(default=None, max_length=100)
+    microcode_level: str | None = Field(default=None, max_length=100)
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Component(SQLModel, table=True):
+    """A part installed in a device's slot; a removed one leaves (its history stays)."""
+
+    __tablename__ = "component"
+    __table_args__ = (UniqueConstraint("device_id", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: int = Field(foreign_key="device.id", index=True)
+    slot: str = Field(max_length=100)
+    part_id: int = Field(foreign_key="part.id", index=True)
+    serial: str = Field(max_length=100, unique=True)
+    installed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeviceHistory(SQLModel, table=True):
+    """Append-only: one row per change of a device, written in the change's transaction."""
+
+    __tablename__ = "device_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: int = Field(foreign_key="device.id", index=True)
+    action: str = Field(max_length=40)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    actor: str = Field(max_length=200)
+    reference: str | None = Field(default=None, max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+DeviceStatusIn = Annotated[DeviceStatus, PField(strict=False)]
+
+
+class ComponentCreate(RequestModel):
+    slot: Name
+    part_number: Code
+    serial: Serial
+
+
+class DeviceCreate(RequestModel):
+    site_code: Code
+    vendor: Name
+    model: Name
+    hostname: Name
+    serial: Serial
+    status: DeviceStatusIn = DeviceStatus.IN_SERVICE
+    firmware_version: Name | None = None
+    patch_level: Name | None = None
+    microcode_level: Name | None = None
+    config: dict[str, Any] = PField(default_factory=dict)
+    components: list[ComponentCreate] = PField(default_factory=list, max_length=500)
+
+
+class DeviceUpdate(RequestModel):
+    firmware_version: Name | None = None
+    patch_level: Name | None = None
+    microcode_level: Name | None = None
+    config: dict[str, Any] | None = None
+    status: DeviceStatusIn | None = None
+    hostname: Name | None = None
+
+
+class ComponentRead(ReadModel):
+    id: int
+    slot: str
+    part_number: str
+    serial: str
+    installed_at: datetime
+
+
+class DeviceRead(ReadModel):
+    id: int
+    site_code: str
+    customer_code: str
+    vendor: str
+    model: str
+    hostname: str
+    serial: str
+    status: DeviceStatus
+    firmware_version: str | None
+    patch_level: str | None
+    microcode_level: str | None
+    config: dict[str, Any]
+    components: list[ComponentRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeviceHistoryRead(ReadModel):
+    id: int
+    device_id: int
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    actor: str
+    reference: str | None
+    at: datetime

@@ -1,0 +1,113 @@
+"""Serialized spare units in warehouses, with genuineness and provenance, and stocktakes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field as PField
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from models.base import Code, JSONType, Name, ReadModel, RequestModel, Serial, UTCDateTime, utcnow
+
+
+class UnitStatus(StrEnum):
+    QUARANTINED = "quarantined"
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    DISPATCHED = "dispatched"
+    INSTALLED = "installed"
+    FAULTY = "faulty"
+    AT_REPAIR = "at_repair"
+    SCRAPPED = "scrapped"
+
+
+class Condition(StrEnum):
+    NEW = "new"
+    REFURBISHED = "refurbished"
+
+
+class SpareUnit(SQLModel, table=True):
+    __tablename__ = "spare_unit"
+    __table_args__ = (
+        UniqueConstraint("part_id", "serial"),
+        # The availability prefilter: part set, status and genuineness, then warehouse.
+        Index("ix_spare_unit_part_status", "part_id", "status", "genuine", "warehouse_id"),
+        Index("ix_spare_unit_warehouse_status", "warehouse_id", "status"),
+        Index("ix_spare_unit_serial", "serial"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: int = Field(foreign_key="part.id")
+    serial: str = Field(max_length=100)
+    warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
+    genuine: bool
+    supplier: str | None = Field(default=None, max_length=200)
+    channel: str | None = Field(default=None, max_length=200)
+    document: str | None = Field(default=None, max_length=200)
+    condition: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    device_id: int | None = Field(default=None, foreign_key="device.id", index=True)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Provenance(RequestModel):
+    supplier: Annotated[str, PField(max_length=200)] = ""
+    channel: Annotated[str, PField(max_length=200)] = ""
+    document: Annotated[str, PField(max_length=200)] = ""
+
+
+class SpareReceive(RequestModel):
+    part_number: Code
+    serial: Serial
+    warehouse_code: Code
+    genuine: bool
+    provenance: Provenance
+    condition: Annotated[Condition, PField(strict=False)]
+
+
+class ProvenanceRead(ReadModel):
+    supplier: str | None
+    channel: str | None
+    document: str | None
+
+
+class SpareRead(ReadModel):
+    id: int
+    part_number: str
+    part_name: str
+    serial: str
+    warehouse_code: str | None
+    condition: Condition
+    genuine: bool
+    provenance: ProvenanceRead
+    status: UnitStatus
+    received_at: datetime
+    updated_at: datetime
+
+
+class Stocktake(SQLModel, table=True):
+    """An audit record: what was counted on the shelf and how it compared with the books."""
+
+    __tablename__ = "stocktake"
+
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
+    counted: list[Any] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    actor: str = Field(max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StocktakeLine(RequestModel):
+    part_number: Code | None = None
+    serial: Serial
+
+
+class StocktakeCreate(RequestModel):
+    counted: list[StocktakeLine] = PField(max_length=100_000)
+    note: Name | None = None

@@ -1,0 +1,71 @@
+"""Health, readiness, metrics, request ids and masked errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from inventory_service.db import Database
+
+
+def test_healthz_needs_no_token(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_at_the_head_revision(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    with TestClient(create_app(database=db)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["schema_revision"] is None
+
+
+def test_request_id_is_returned_and_an_incoming_one_kept(client: TestClient) -> None:
+    assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+    kept = client.get("/healthz", headers={"X-Request-ID": "dispatch-42"})
+    assert kept.headers["X-Request-ID"] == "dispatch-42"
+    replaced = client.get("/healthz", headers={"X-Request-ID": "bad id\n"})
+    assert replaced.headers["X-Request-ID"] != "bad id\n"
+
+
+def test_metrics_count_requests_by_route_template(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    client.get("/api/v1/customers/NOPE", headers=admin)
+    body = client.get("/metrics").text
+    assert 'route="/api/v1/customers/{code}"' in body
+    assert 'status="404"' in body
+    assert "inventory_http_request_duration_seconds_bucket" in body
+
+
+def test_an_unexpected_error_is_masked_and_logged(db: Database, caplog: object) -> None:
+    app = create_app(database=db)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals of customer LNXX")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["code"] == "internal_error"
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    assert response.headers["X-Request-ID"] in error["message"]
+
+
+def test_unknown_route_is_404_in_the_contract_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -1,0 +1,98 @@
+"""The `inventory-service` command against a real database (both backends)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from inventory_service import auth, health
+from inventory_service.cli import app
+from inventory_service.db import Database, set_database
+from inventory_service.settings import Settings, get_settings, replace_settings
+from models import ApiToken, Customer
+
+
+@pytest.fixture
+def cli(committed_db: Database) -> Iterator[CliRunner]:
+    """A runner whose commands use the committed test database."""
+    old_settings = replace_settings(
+        Settings(**(get_settings().model_dump() | {"database_url": committed_db.url}))
+    )
+    old_db = set_database(committed_db)
+    yield CliRunner()
+    set_database(old_db)
+    replace_settings(old_settings)
+
+
+def test_token_create_prints_the_token_alone(cli: CliRunner, committed_db: Database) -> None:
+    result = cli.invoke(app, ["token", "create", "--role", "admin", "--name", "ops"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n"
+    with committed_db.transaction(write=False) as session:
+        caller = auth.authenticate(session, token)
+    assert (caller.name, caller.role.value) == ("ops", "admin")
+
+
+def test_token_list_never_shows_tokens_and_revoke_is_final(
+    cli: CliRunner, committed_db: Database
+) -> None:
+    token = cli.invoke(app, ["token", "create", "--role", "reporter"]).stdout.strip()
+    listing = cli.invoke(app, ["token", "list"])
+    assert "reporter" in listing.stdout
+    assert token not in listing.stdout
+    with committed_db.transaction(write=False) as session:
+        token_id = session.exec(select(ApiToken.id)).one()
+    assert cli.invoke(app, ["token", "revoke", str(token_id)]).exit_code == 0
+    auth.clear_cache()
+    with (
+        committed_db.transaction(write=False) as session,
+        pytest.raises(Exception, match="invalid"),
+    ):
+        auth.authenticate(session, token)
+
+
+def test_a_customer_token_needs_a_known_customer(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["token", "create", "--role", "customer"])
+    assert result.exit_code != 0
+    assert "customer" in result.stderr
+    unknown = cli.invoke(app, ["token", "create", "--role", "customer", "--customer", "NOPE"])
+    assert unknown.exit_code != 0
+    assert "unknown customer" in unknown.stderr
+    bad_role = cli.invoke(app, ["token", "create", "--role", "root"])
+    assert bad_role.exit_code != 0
+
+
+def test_seed_is_idempotent_and_demo_tokens_cover_every_role(
+    cli: CliRunner, committed_db: Database
+) -> None:
+    first = cli.invoke(app, ["seed"])
+    assert first.exit_code == 0, first.output
+    with committed_db.transaction(write=False) as session:
+        customers = session.exec(select(func.count()).select_from(Customer)).one()
+    assert cli.invoke(app, ["seed"]).exit_code == 0
+    with committed_db.transaction(write=False) as session:
+        assert session.exec(select(func.count()).select_from(Customer)).one() == customers
+    demo = cli.invoke(app, ["token", "demo"])
+    assert demo.exit_code == 0
+    for role in ("admin", "warehouse", "dispatcher", "engineer", "reporter", "customer"):
+        assert role in demo.stdout
+
+
+def test_migrate_brings_a_new_sqlite_file_to_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    old_settings = replace_settings(Settings(database_url=url))
+    old_db = set_database(None)
+    try:
+        result = CliRunner().invoke(app, ["migrate"])
+        assert result.exit_code == 0, result.output
+        db = Database(url)
+        assert health.readiness(db).ready
+        db.dispose()
+    finally:
+        set_database(old_db)
+        replace_settings(old_settings)
