@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.middleware import Metrics, RequestContextMiddleware
-from api.rest import customers, health
+from api.rest import customers, health, parts
 from inventory_service import __version__
 from inventory_service.db import Database, get_database
 from inventory_service.settings import Settings, get_settings
@@ -29,6 +29,7 @@ def api_router() -> APIRouter:
     """Every REST resource under /api/v1."""
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(customers.router)
+    router.include_router(parts.router)
     return router
 
 

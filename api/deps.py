@@ -82,6 +82,6 @@ STAFF = tuple(r for r in Role if r is not Role.CUSTOMER)
 Reader = Annotated[Caller, allow(*ALL_ROLES)]
 Staff = Annotated[Caller, allow(*STAFF)]
 Admin = Annotated[Caller, allow()]
-WarehouseRole = Annotated[Caller, allow(Role.WAREHOUSE)]
+Stockkeeper = Annotated[Caller, allow(Role.WAREHOUSE)]
 FieldRole = Annotated[Caller, allow(Role.ENGINEER, Role.DISPATCHER)]
 ReportReader = Annotated[Caller, allow(Role.REPORTER, Role.CUSTOMER)]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
-from inventory_service.pagination import Page
+from inventory_service.pagination import MAX_LIMIT, Page
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500).")]
 
 T = TypeVar("T")
 R = TypeVar("R")

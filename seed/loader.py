@@ -7,17 +7,19 @@ so the demo obeys the same rules (validation, history, ledger) as the API.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from inventory_service import auth, places
+from inventory_service import auth, catalogue, places
 from inventory_service.auth import Caller
 from inventory_service.db import Database
 from inventory_service.progress import Progress
-from models import ApiToken, Customer, Role
+from models import ApiToken, Customer, Part, Role
 from models.base import utcnow
+from models.part import PartCreate
 from models.place import CustomerCreate
 
 DATA = Path(__file__).parent / "data"
@@ -44,9 +46,21 @@ def load_customers(session: Session) -> int:
     return added
 
 
+def load_parts(session: Session) -> int:
+    existing = set(session.exec(select(Part.part_number)).all())
+    added = 0
+    for item in json.loads((DATA / "parts.json").read_text(encoding="utf-8")):
+        if item["part_number"] in existing:
+            continue
+        catalogue.create_part(session, actor=SEED_ACTOR, data=PartCreate.model_validate(item))
+        added += 1
+    return added
+
+
 Step = Callable[[Session], int]
 STEPS: list[tuple[str, Step]] = [
     ("customers", load_customers),
+    ("parts", load_parts),
 ]
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,10 @@ from inventory_service.db import Database, normalize_url
 from inventory_service.settings import Settings, replace_settings
 
 IN_CI = bool(os.environ.get("CI"))
+
+# Examples run against real databases on a shared 2-core machine: time is not the property.
+hypothesis_settings.register_profile("default", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("default")
 
 
 @pytest.fixture(scope="session", autouse=True)

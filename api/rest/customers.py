@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
-from api.schemas import PageOf, page_of
+from api.schemas import Limit, PageOf, page_of
 from inventory_service import places
-from inventory_service.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from inventory_service.pagination import DEFAULT_LIMIT
 from models.place import CustomerCreate, CustomerRead
 
 router = APIRouter(prefix="/customers", tags=["places"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @router.post("", status_code=201, response_model=CustomerRead)
