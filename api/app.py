@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.middleware import Metrics, RequestContextMiddleware
-from api.rest import customers, health, parts
-from inventory_service import __version__
+from api.rest import customers, health, parts, places
+from inventory_service import __version__, startup
 from inventory_service.db import Database, get_database
 from inventory_service.settings import Settings, get_settings
 
@@ -29,6 +30,8 @@ def api_router() -> APIRouter:
     """Every REST resource under /api/v1."""
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(customers.router)
+    router.include_router(places.sites)
+    router.include_router(places.warehouses)
     router.include_router(parts.router)
     return router
 
@@ -40,6 +43,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(startup.refresh_places, db)
         yield
         if database is None:
             db.dispose()

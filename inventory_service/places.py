@@ -1,19 +1,28 @@
 """Customers, sites and warehouses.
 
-Rules: codes are unique; a customer caller sees only its own customer (others are NotFound,
-never Forbidden, so that existence does not leak).
+Rules: codes are unique; a customer caller sees only its own customer and its sites (others
+are NotFound, never Forbidden, so that existence does not leak); a site's `hub_distance_km` is
+its `distance_km_override` when set, else the WGS-84 geodesic from the hub, and its
+`hub_band_minutes` the band of that unrounded distance — both recomputed whenever the site
+changes, and for every place by `recompute_hub_distances` when the settings change (the
+service runs it at start-up).
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory_service.auth import Caller
+from inventory_service.bands import band_minutes
 from inventory_service.db import flush_or_conflict
-from inventory_service.errors import Conflict, NotFound
+from inventory_service.errors import Conflict, NotFound, ValidationFailed
+from inventory_service.geo import distance_km
 from inventory_service.pagination import Page, paginate
-from models import Customer
-from models.place import CustomerCreate
+from inventory_service.settings import get_settings
+from models import Customer, Site, Warehouse
+from models.base import utcnow
+from models.place import CustomerCreate, SiteCreate, SiteUpdate, WarehouseCreate
 
 
 def create_customer(session: Session, *, actor: Caller, data: CustomerCreate) -> Customer:
@@ -48,3 +57,170 @@ def get_customer(session: Session, *, actor: Caller, code: str) -> Customer:
     if customer is None or (actor.is_customer and customer.id != actor.customer_id):
         raise NotFound(f"customer {code!r} not found")
     return customer
+
+
+def _hub_distance_km(lat: float, lon: float, override: float | None = None) -> float:
+    cfg = get_settings()
+    if override is not None:
+        return override
+    return distance_km(cfg.hub_lat, cfg.hub_lon, lat, lon)
+
+
+def create_site(session: Session, *, actor: Caller, data: SiteCreate) -> Site:
+    """Register a customer's site with its distance and on-site band from the hub."""
+    customer = session.exec(select(Customer).where(Customer.code == data.customer_code)).first()
+    if customer is None:
+        raise ValidationFailed.field("customer_code", f"unknown customer {data.customer_code!r}")
+    exists = Conflict(
+        f"site {data.code!r} exists already",
+        details=[{"field": "code", "reason": "already exists"}],
+    )
+    if session.exec(select(Site.id).where(Site.code == data.code)).first() is not None:
+        raise exists
+    hub_km = _hub_distance_km(data.lat, data.lon, data.distance_km_override)
+    assert customer.id is not None
+    site = Site(
+        code=data.code,
+        name=data.name,
+        customer_id=customer.id,
+        city=data.city,
+        address=data.address,
+        lat=data.lat,
+        lon=data.lon,
+        distance_km_override=data.distance_km_override,
+        hub_distance_km=hub_km,
+        hub_band_minutes=band_minutes(hub_km),
+    )
+    session.add(site)
+    flush_or_conflict(session, exists)
+    return site
+
+
+def update_site(session: Session, *, actor: Caller, code: str, data: SiteUpdate) -> Site:
+    """Change a site; its hub distance and band are recomputed."""
+    site = session.exec(select(Site).where(Site.code == code).with_for_update()).first()
+    if site is None:
+        raise NotFound(f"site {code!r} not found")
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(site, field, value)
+    site.hub_distance_km = _hub_distance_km(site.lat, site.lon, site.distance_km_override)
+    site.hub_band_minutes = band_minutes(site.hub_distance_km)
+    site.updated_at = utcnow()
+    session.add(site)
+    session.flush()
+    return site
+
+
+def _site_scope(stmt: SelectOfScalar[Site], actor: Caller) -> SelectOfScalar[Site]:
+    if actor.is_customer:
+        return stmt.where(Site.customer_id == actor.customer_id)
+    return stmt
+
+
+def get_site(session: Session, *, actor: Caller, code: str) -> Site:
+    """One site by code, if the caller may see it."""
+    site = session.exec(_site_scope(select(Site).where(Site.code == code), actor)).first()
+    if site is None:
+        raise NotFound(f"site {code!r} not found")
+    return site
+
+
+def list_sites(
+    session: Session,
+    *,
+    actor: Caller,
+    limit: int,
+    cursor: str | None,
+    customer_code: str | None = None,
+    city: str | None = None,
+    band_minutes_: int | None = None,
+    covered: bool | None = None,
+) -> Page[Site]:
+    """Sites visible to the caller, filtered by customer, city and on-site band."""
+    stmt = _site_scope(select(Site), actor)
+    if customer_code is not None:
+        stmt = stmt.join(Customer, col(Customer.id) == col(Site.customer_id)).where(
+            Customer.code == customer_code
+        )
+    if city is not None:
+        stmt = stmt.where(Site.city == city)
+    if band_minutes_ is not None:
+        stmt = stmt.where(Site.hub_band_minutes == band_minutes_)
+    if covered is not None:
+        stmt = stmt.where(
+            col(Site.hub_band_minutes).is_not(None)
+            if covered
+            else col(Site.hub_band_minutes).is_(None)
+        )
+    return paginate(session, stmt, id_column=Site.id, limit=limit, cursor=cursor)
+
+
+def customer_codes(session: Session, customer_ids: set[int]) -> dict[int, str]:
+    """Customer id → code for building read models."""
+    if not customer_ids:
+        return {}
+    found = session.exec(
+        select(Customer.id, Customer.code).where(col(Customer.id).in_(customer_ids))
+    ).all()
+    return {cid: code for cid, code in found if cid is not None}
+
+
+def create_warehouse(session: Session, *, actor: Caller, data: WarehouseCreate) -> Warehouse:
+    """Register a stocking point (the central warehouse or a forward depot)."""
+    exists = Conflict(
+        f"warehouse {data.code!r} exists already",
+        details=[{"field": "code", "reason": "already exists"}],
+    )
+    if session.exec(select(Warehouse.id).where(Warehouse.code == data.code)).first():
+        raise exists
+    warehouse = Warehouse(
+        code=data.code,
+        name=data.name,
+        lat=data.lat,
+        lon=data.lon,
+        kind=data.kind.value,
+        handling_minutes=data.handling_minutes,
+        hub_distance_km=_hub_distance_km(data.lat, data.lon),
+    )
+    session.add(warehouse)
+    flush_or_conflict(session, exists)
+    return warehouse
+
+
+def get_warehouse(session: Session, *, code: str) -> Warehouse:
+    """One warehouse by code (the spares list is open to every role, so are warehouses)."""
+    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code)).first()
+    if warehouse is None:
+        raise NotFound(f"warehouse {code!r} not found")
+    return warehouse
+
+
+def list_warehouses(
+    session: Session, *, limit: int, cursor: str | None, kind: str | None = None
+) -> Page[Warehouse]:
+    """Warehouses, filtered by kind."""
+    stmt = select(Warehouse)
+    if kind is not None:
+        stmt = stmt.where(Warehouse.kind == kind)
+    return paginate(session, stmt, id_column=Warehouse.id, limit=limit, cursor=cursor)
+
+
+def recompute_hub_distances(session: Session) -> int:
+    """Bring every site's and warehouse's hub distance and band up to the settings in force."""
+    changed = 0
+    for site in session.exec(select(Site)).all():
+        km = _hub_distance_km(site.lat, site.lon, site.distance_km_override)
+        band = band_minutes(km)
+        if site.hub_distance_km != km or site.hub_band_minutes != band:
+            site.hub_distance_km, site.hub_band_minutes = km, band
+            session.add(site)
+            changed += 1
+    for warehouse in session.exec(select(Warehouse)).all():
+        km = _hub_distance_km(warehouse.lat, warehouse.lon)
+        if warehouse.hub_distance_km != km:
+            warehouse.hub_distance_km = km
+            session.add(warehouse)
+            changed += 1
+    session.flush()
+    return changed

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field as PField
+from pydantic import field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
@@ -68,6 +69,22 @@ class SiteCreate(RequestModel):
     lat: Latitude
     lon: Longitude
     distance_km_override: Annotated[float, PField(ge=0)] | None = None
+
+
+class SiteUpdate(RequestModel):
+    name: Name | None = None
+    city: Name | None = None
+    address: Text | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    distance_km_override: Annotated[float, PField(ge=0)] | None = None
+
+    @field_validator("name", "city", "lat", "lon", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class SiteRead(ReadModel):

@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from inventory_service import catalogue, places
 from inventory_service.auth import Caller
-from models import Customer, Part, Role
+from models import Customer, Part, Role, Site, Warehouse, WarehouseKind
 from models.part import PartCreate
-from models.place import CustomerCreate
+from models.place import CustomerCreate, SiteCreate, WarehouseCreate
 
 ACTOR = Caller(token_id=0, name="factory", role=Role.ADMIN)
 
@@ -37,5 +37,53 @@ def part(
             vendor=vendor,
             category=category,
             specs=specs if specs is not None else {"watts": 750, "input": "AC"},
+        ),
+    )
+
+
+def site(
+    session: Session,
+    code: str = "SY-01",
+    *,
+    customer_code: str = "LNXX",
+    lat: float = 41.8057,
+    lon: float = 123.4315,
+    city: str = "Shenyang",
+    distance_km_override: float | None = None,
+) -> Site:
+    return places.create_site(
+        session,
+        actor=ACTOR,
+        data=SiteCreate(
+            code=code,
+            name=code,
+            customer_code=customer_code,
+            city=city,
+            lat=lat,
+            lon=lon,
+            distance_km_override=distance_km_override,
+        ),
+    )
+
+
+def warehouse(
+    session: Session,
+    code: str = "WH-SY",
+    *,
+    lat: float = 41.8057,
+    lon: float = 123.4315,
+    kind: str = "central",
+    handling_minutes: int = 0,
+) -> Warehouse:
+    return places.create_warehouse(
+        session,
+        actor=ACTOR,
+        data=WarehouseCreate(
+            code=code,
+            name=code,
+            lat=lat,
+            lon=lon,
+            kind=WarehouseKind(kind),
+            handling_minutes=handling_minutes,
         ),
     )
