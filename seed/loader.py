@@ -17,10 +17,10 @@ from inventory_service import auth, catalogue, places
 from inventory_service.auth import Caller
 from inventory_service.db import Database
 from inventory_service.progress import Progress
-from models import ApiToken, Customer, Part, Role
+from models import ApiToken, Customer, Part, Role, Warehouse, WarehouseKind
 from models.base import utcnow
 from models.part import PartCreate
-from models.place import CustomerCreate
+from models.place import CustomerCreate, WarehouseCreate
 
 DATA = Path(__file__).parent / "data"
 SEED_ACTOR = Caller(token_id=0, name="seed", role=Role.ADMIN)
@@ -57,10 +57,30 @@ def load_parts(session: Session) -> int:
     return added
 
 
+def load_warehouses(session: Session) -> int:
+    existing = set(session.exec(select(Warehouse.code)).all())
+    added = 0
+    for row in rows("warehouses.csv"):
+        if row["code"] in existing:
+            continue
+        data = WarehouseCreate(
+            code=row["code"],
+            name=row["name"],
+            lat=float(row["lat"]),
+            lon=float(row["lon"]),
+            kind=WarehouseKind(row["kind"]),
+            handling_minutes=int(row["handling_minutes"]),
+        )
+        places.create_warehouse(session, actor=SEED_ACTOR, data=data)
+        added += 1
+    return added
+
+
 Step = Callable[[Session], int]
 STEPS: list[tuple[str, Step]] = [
     ("customers", load_customers),
     ("parts", load_parts),
+    ("warehouses", load_warehouses),
 ]
 
 

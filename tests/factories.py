@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from inventory_service import catalogue, places
+from inventory_service import catalogue, places, stock
 from inventory_service.auth import Caller
-from models import Customer, Part, Role, Site, Warehouse, WarehouseKind
+from models import Customer, Part, Role, Site, SpareUnit, Warehouse, WarehouseKind
 from models.part import PartCreate
 from models.place import CustomerCreate, SiteCreate, WarehouseCreate
+from models.spare import Condition, Provenance, SpareReceive
 
 ACTOR = Caller(token_id=0, name="factory", role=Role.ADMIN)
 
@@ -85,5 +86,35 @@ def warehouse(
             lon=lon,
             kind=WarehouseKind(kind),
             handling_minutes=handling_minutes,
+        ),
+    )
+
+
+def spare(
+    session: Session,
+    serial: str,
+    *,
+    part_number: str = "PSU-750W",
+    warehouse_code: str = "WH-SY",
+    genuine: bool = True,
+    provenance: dict[str, str] | None = None,
+    condition: str = "new",
+) -> SpareUnit:
+    """Receive a unit (complete provenance unless given otherwise)."""
+    given = (
+        provenance
+        if provenance is not None
+        else {"supplier": "Dell China", "channel": "authorised distributor", "document": "PO-1"}
+    )
+    return stock.receive(
+        session,
+        actor=ACTOR,
+        data=SpareReceive(
+            part_number=part_number,
+            serial=serial,
+            warehouse_code=warehouse_code,
+            genuine=genuine,
+            provenance=Provenance(**given),
+            condition=Condition(condition),
         ),
     )
