@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
+from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RequestContextMiddleware
 from api.rest import customers, health, parts, places
 from inventory_service import __version__, startup
@@ -62,6 +63,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])
     if cfg.benchmark_endpoints:
 
         @app.get("/bench/ceiling", include_in_schema=False)

@@ -1,0 +1,91 @@
+"""The GraphQL request context: caller, database, one read session, DataLoaders.
+
+Resolvers are async and never block the event loop: every database call goes through
+`ctx.run(fn, ...)`, which runs it in the thread pool, one at a time per request (a sync
+SQLAlchemy session is not safe for concurrent use), and turns domain errors into GraphQL
+errors carrying the REST error code in `extensions.code`. Queries share one read session per
+request; each mutation is its own write transaction, committed before the answer is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+from graphql import GraphQLError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from strawberry.fastapi import BaseContext
+
+from api.deps import CallerDep, DatabaseDep
+from inventory_service.auth import Caller
+from inventory_service.db import Database
+from inventory_service.errors import DomainError
+
+T = TypeVar("T")
+
+
+def graphql_error(exc: DomainError) -> GraphQLError:
+    """A domain error as GraphQL reports it: same message, same code as REST."""
+    return GraphQLError(exc.message, extensions={"code": exc.code, "details": exc.details})
+
+
+class Context(BaseContext):
+    def __init__(self, *, db: Database, caller: Caller) -> None:
+        super().__init__()
+        self.db = db
+        self.caller = caller
+        self._session: Session | None = None
+        self._lock = asyncio.Lock()
+        self.loaders: dict[str, Any] = {}
+
+    def _read_session(self) -> Session:
+        if self._session is None:
+            self._session = self.db.session()
+        return self._session
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call a query service `fn(session, *args, **kwargs)` off the event loop."""
+
+        def call() -> T:
+            return fn(self._read_session(), *args, **kwargs)
+
+        async with self._lock:
+            try:
+                return await run_in_threadpool(call)
+            except DomainError as exc:
+                raise graphql_error(exc) from exc
+
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a command `fn(session, *args, **kwargs)` in its own committed transaction."""
+
+        def call() -> T:
+            with self.db.transaction(write=True) as session:
+                return fn(session, *args, **kwargs)
+
+        async with self._lock:
+            try:
+                return await run_in_threadpool(call)
+            except DomainError as exc:
+                raise graphql_error(exc) from exc
+
+    def loader(self, name: str, factory: Callable[[], Any]) -> Any:
+        """The request's DataLoader called `name`, created on first use."""
+        if name not in self.loaders:
+            self.loaders[name] = factory()
+        return self.loaders[name]
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+async def get_context(db: DatabaseDep, caller: CallerDep) -> AsyncIterator[Context]:
+    """FastAPI dependency: the same auth as REST (401 without a valid token)."""
+    context = Context(db=db, caller=caller)
+    try:
+        yield context
+    finally:
+        await run_in_threadpool(context.close)

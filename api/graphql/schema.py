@@ -1,0 +1,196 @@
+"""The GraphQL schema at /graphql: the same services, auth, scope and error codes as REST.
+
+Limits: operations deeper than `graphql_max_depth` (10) are rejected before any resolver runs;
+documents above 4,000 tokens or 30 aliases are refused; every list is capped at 500 items;
+unexpected errors are masked (code `internal_error`) and logged; introspection is a setting.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types import Info
+
+from api.graphql import types as t
+from api.graphql.context import Context, get_context
+from inventory_service import catalogue, places
+from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.settings import Settings
+from models.part import PartRead
+from models.place import CustomerRead, SiteRead, WarehouseRead
+
+log = logging.getLogger("inventory.graphql")
+Ctx = Info[Context, None]
+
+
+def _sites(session: Any, **kwargs: Any) -> Any:
+    page = places.list_sites(session, **kwargs)
+    codes = places.customer_codes(session, {s.customer_id for s in page.items})
+    items = [
+        SiteRead.model_validate(s.model_dump() | {"customer_code": codes[s.customer_id]})
+        for s in page.items
+    ]
+    return items, page.next_cursor
+
+
+def _site(session: Any, **kwargs: Any) -> SiteRead:
+    site = places.get_site(session, **kwargs)
+    code = places.customer_codes(session, {site.customer_id})[site.customer_id]
+    return SiteRead.model_validate(site.model_dump() | {"customer_code": code})
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Customers the caller may see.")
+    async def customers(
+        self,
+        info: Ctx,
+        code: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Customer]:
+        ctx = info.context
+        page = await ctx.run(
+            places.list_customers, actor=ctx.caller, code=code, limit=limit, cursor=cursor
+        )
+        items = [t.Customer.from_pydantic(CustomerRead.model_validate(c)) for c in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One customer by code (null when not visible).")
+    async def customer(self, info: Ctx, code: str) -> t.Customer | None:
+        ctx = info.context
+        try:
+            found = await ctx.run(places.get_customer, actor=ctx.caller, code=code)
+        except GraphQLError as exc:
+            if (exc.extensions or {}).get("code") == "not_found":
+                return None
+            raise
+        return t.Customer.from_pydantic(CustomerRead.model_validate(found))
+
+    @strawberry.field(description="Sites the caller may see.")
+    async def sites(
+        self,
+        info: Ctx,
+        customer_code: str | None = None,
+        city: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Site]:
+        ctx = info.context
+        items, next_cursor = await ctx.run(
+            _sites,
+            actor=ctx.caller,
+            customer_code=customer_code,
+            city=city,
+            limit=limit,
+            cursor=cursor,
+        )
+        return t.Page(items=[t.Site.from_pydantic(s) for s in items], next_cursor=next_cursor)
+
+    @strawberry.field(description="One site by code (null when not visible).")
+    async def site(self, info: Ctx, code: str) -> t.Site | None:
+        ctx = info.context
+        try:
+            found = await ctx.run(_site, actor=ctx.caller, code=code)
+        except GraphQLError as exc:
+            if (exc.extensions or {}).get("code") == "not_found":
+                return None
+            raise
+        return t.Site.from_pydantic(found)
+
+    @strawberry.field(description="Warehouses (stocking points).")
+    async def warehouses(
+        self,
+        info: Ctx,
+        kind: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Warehouse]:
+        page = await info.context.run(places.list_warehouses, kind=kind, limit=limit, cursor=cursor)
+        items = [t.Warehouse.from_pydantic(WarehouseRead.model_validate(w)) for w in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(description="The parts catalogue.")
+    async def parts(
+        self,
+        info: Ctx,
+        category: str | None = None,
+        vendor: str | None = None,
+        part_number: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Part]:
+        page = await info.context.run(
+            catalogue.list_parts,
+            category=category,
+            vendor=vendor,
+            part_number=part_number,
+            limit=limit,
+            cursor=cursor,
+        )
+        items = [t.Part.from_pydantic(PartRead.model_validate(p)) for p in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Mask anything that is not one of our coded errors (or a GraphQL validation error)."""
+    if (error.extensions or {}).get("code"):
+        return False
+    original = error.original_error
+    if original is None:
+        return False  # parse and validation errors: safe, and useful to the caller
+    log.error("unhandled GraphQL error", exc_info=original, extra={"path": error.path})
+    return True
+
+
+class CodeUnmaskedErrors(SchemaExtension):
+    """Give masked errors the contract's `internal_error` code."""
+
+    def on_operation(self) -> Any:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        for error in result.errors:
+            if error.extensions is None or "code" not in error.extensions:
+                code = "internal_error" if error.message == MASKED else "validation_error"
+                error.extensions = (error.extensions or {}) | {"code": code}
+
+
+MASKED = "Unexpected error."
+
+
+def build_schema(cfg: Settings) -> strawberry.Schema:
+    """The schema with the safety limits of these settings."""
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth),
+        lambda: MaxTokensLimiter(max_token_count=4000),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        CodeUnmaskedErrors,
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED),
+    ]
+    if not cfg.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, extensions=extensions)
+
+
+def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:
+    """The /graphql endpoint; GraphiQL only in development."""
+    return GraphQLRouter(
+        build_schema(cfg),
+        context_getter=get_context,  # type: ignore[arg-type]  # a yield dependency
+        graphql_ide="graphiql" if cfg.environment == "development" else None,
+        allow_queries_via_get=False,
+    )
