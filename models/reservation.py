@@ -180,8 +180,13 @@ class RepairCreate(RequestModel):
     rma_number: Name
 
 
+class RepairOutcome(StrEnum):
+    REPAIRED = "repaired"
+    SCRAPPED = "scrapped"
+
+
 class RepairReceive(RequestModel):
-    outcome: Annotated[RepairStatus, PField(strict=False)]
+    outcome: Annotated[RepairOutcome, PField(strict=False)]
 
 
 class RepairRead(ReadModel):

@@ -118,3 +118,20 @@ def spare(
             condition=Condition(condition),
         ),
     )
+
+
+def faulty_unit(session: Session, serial: str, *, part_number: str = "PSU-750W") -> SpareUnit:
+    """A part removed from a device and back at WH-SY as `faulty`."""
+    found = catalogue.get_part(session, part_number=part_number)
+    warehouse_ = places.get_warehouse(session, code="WH-SY")
+    assert found.id is not None
+    assert warehouse_.id is not None
+    return stock.register_removed(
+        session,
+        actor=ACTOR,
+        part_id=found.id,
+        serial=serial,
+        warehouse_id=warehouse_.id,
+        genuine=True,
+        reference="test",
+    )

@@ -1,0 +1,66 @@
+"""Repair orders (return-for-repair with the vendor's RMA)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import SessionDep, Staff, Stockkeeper
+from api.idempotency import IdempotencyDep
+from api.schemas import Limit, PageOf
+from inventory_service import repairs
+from inventory_service.pagination import DEFAULT_LIMIT
+from models.reservation import RepairCreate, RepairRead, RepairReceive, RepairStatus
+
+router = APIRouter(prefix="/repairs", tags=["lifecycle"])
+
+
+@router.post("", status_code=201, response_model=RepairRead)
+def send_to_repair(
+    data: RepairCreate, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+) -> object:
+    """Send a faulty unit to its vendor (faulty → at_repair)."""
+    order = repairs.send(session, actor=actor, data=data)
+    return idem.respond(session, 201, repairs.read(session, order))
+
+
+@router.post("/{repair_id}/receive", response_model=RepairRead)
+def receive_from_repair(
+    repair_id: int,
+    data: RepairReceive,
+    session: SessionDep,
+    actor: Stockkeeper,
+    idem: IdempotencyDep,
+) -> object:
+    """The vendor's verdict: repaired (available, refurbished) or scrapped."""
+    order = repairs.receive(session, actor=actor, repair_id=repair_id, outcome=data.outcome)
+    return idem.respond(session, 200, repairs.read(session, order))
+
+
+@router.get("", response_model=PageOf[RepairRead])
+def list_repairs(
+    session: SessionDep,
+    actor: Staff,
+    status: RepairStatus | None = None,
+    vendor: str | None = None,
+    rma_number: str | None = None,
+    spare_id: int | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[RepairRead]:
+    """Repair orders, by status, vendor, RMA number or unit."""
+    page = repairs.list_orders(
+        session,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        vendor=vendor,
+        rma_number=rma_number,
+        spare_id=spare_id,
+    )
+    return PageOf[RepairRead](items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get("/{repair_id}", response_model=RepairRead)
+def get_repair(repair_id: int, session: SessionDep, actor: Staff) -> RepairRead:
+    """One repair order."""
+    return repairs.get(session, repair_id=repair_id)
