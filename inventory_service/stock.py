@@ -728,43 +728,50 @@ def ledger_totals(session: Session) -> LedgerTotals:
 
 
 def verify_ledger(session: Session) -> list[LedgerProblem]:
-    """Replay the ledger; every unit whose rows do not chain to its current state, with why."""
-    units = {u.id: u for u in session.exec(select(SpareUnit).order_by(col(SpareUnit.id))).all()}
-    last: dict[int, Movement] = {}
+    """Replay the ledger; every unit whose rows do not chain to its current state, with why.
+
+    Reads the units' columns, not entities, so that it sees the database, not the session.
+    """
+    units = {
+        uid: (serial, status, warehouse_id)
+        for uid, serial, status, warehouse_id in session.exec(
+            select(SpareUnit.id, SpareUnit.serial, SpareUnit.status, SpareUnit.warehouse_id)
+        ).all()
+        if uid is not None
+    }
+    last: dict[int, tuple[int, str, int | None]] = {}
     problems: list[LedgerProblem] = []
-    rows = session.exec(select(Movement).order_by(col(Movement.spare_id), col(Movement.id)))
-    for m in rows:
-        unit = units.get(m.spare_id)
-        serial = unit.serial if unit else "?"
-        prev = last.get(m.spare_id)
-        if prev is None and m.from_status is not None:
+    # Movements are immutable, so loading them as entities cannot show stale values.
+    for m in session.exec(select(Movement).order_by(col(Movement.spare_id), col(Movement.id))):
+        spare_id, row_id, from_status, to_status = m.spare_id, m.id, m.from_status, m.to_status
+        from_wh, to_wh = m.from_warehouse_id, m.to_warehouse_id
+        assert row_id is not None
+        serial = units[spare_id][0] if spare_id in units else "?"
+        prev = last.get(spare_id)
+        if prev is None and from_status is not None:
             problems.append(
-                LedgerProblem(m.spare_id, serial, f"first row {m.id} starts from {m.from_status}")
+                LedgerProblem(spare_id, serial, f"first row {row_id} starts from {from_status}")
             )
-        elif prev is not None and (
-            m.from_status != prev.to_status or m.from_warehouse_id != prev.to_warehouse_id
-        ):
-            problems.append(
-                LedgerProblem(
-                    m.spare_id,
-                    serial,
-                    f"row {m.id} starts from {m.from_status}@{m.from_warehouse_id}, "
-                    f"row {prev.id} ended at {prev.to_status}@{prev.to_warehouse_id}",
-                )
-            )
-        last[m.spare_id] = m
-    for spare_id, unit in units.items():
-        assert spare_id is not None
-        final = last.get(spare_id)
-        if final is None:
-            problems.append(LedgerProblem(spare_id, unit.serial, "no ledger rows"))
-        elif (final.to_status, final.to_warehouse_id) != (unit.status, unit.warehouse_id):
+        elif prev is not None and (from_status, from_wh) != prev[1:]:
             problems.append(
                 LedgerProblem(
                     spare_id,
-                    unit.serial,
-                    f"unit is {unit.status}@{unit.warehouse_id}, "
-                    f"ledger ends at {final.to_status}@{final.to_warehouse_id}",
+                    serial,
+                    f"row {row_id} starts from {from_status}@{from_wh}, "
+                    f"row {prev[0]} ended at {prev[1]}@{prev[2]}",
+                )
+            )
+        last[spare_id] = (row_id, to_status, to_wh)
+    for spare_id, (serial, status, warehouse_id) in units.items():
+        final = last.get(spare_id)
+        if final is None:
+            problems.append(LedgerProblem(spare_id, serial, "no ledger rows"))
+        elif final[1:] != (status, warehouse_id):
+            problems.append(
+                LedgerProblem(
+                    spare_id,
+                    serial,
+                    f"unit is {status}@{warehouse_id}, ledger ends at {final[1]}@{final[2]}",
                 )
             )
     return sorted(problems, key=lambda p: p.spare_id)
