@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, Final
 
 from sqlalchemy import false
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
@@ -376,10 +378,13 @@ def _scoped(stmt: Any, session: Session, actor: Caller) -> Any:
 
 
 def _filtered(stmt: Any, f: SpareFilter) -> Any:
+    # Codes become ids in a scalar subquery, so the unit's own indexes serve the filter.
     if f.part_number is not None:
-        stmt = stmt.where(Part.part_number == f.part_number)
+        part_id = select(Part.id).where(Part.part_number == f.part_number).scalar_subquery()
+        stmt = stmt.where(col(SpareUnit.part_id) == part_id)
     if f.warehouse_code is not None:
-        stmt = stmt.where(Warehouse.code == f.warehouse_code)
+        wh_id = select(Warehouse.id).where(Warehouse.code == f.warehouse_code).scalar_subquery()
+        stmt = stmt.where(col(SpareUnit.warehouse_id) == wh_id)
     if f.status is not None:
         stmt = stmt.where(SpareUnit.status == f.status.value)
     if f.genuine is not None:
@@ -551,6 +556,7 @@ def export_rows(session: Session, *, actor: Caller, filters: SpareFilter) -> lis
 
 # --- Stocktakes -----------------------------------------------------------------------------
 
+_STREAM: Final = 10_000  # rows fetched at a time by the ledger replay
 _CHUNK: Final = 900  # stays under SQLite's bound-parameter limit
 
 
@@ -727,51 +733,76 @@ def ledger_totals(session: Session) -> LedgerTotals:
     return LedgerTotals(units=units, movements=rows)
 
 
+def _chain_problems(
+    spare_id: int, serial: str, rows: Iterable[Any]
+) -> tuple[list[LedgerProblem], tuple[str, int | None] | None]:
+    """One unit's ledger rows, oldest first: where the chain breaks, and where it ends."""
+    problems: list[LedgerProblem] = []
+    prev: Any = None
+    for m in rows:
+        if prev is None and m.from_status is not None:
+            problems.append(
+                LedgerProblem(spare_id, serial, f"first row {m.id} starts from {m.from_status}")
+            )
+        elif prev is not None and (m.from_status, m.from_warehouse_id) != (
+            prev.to_status,
+            prev.to_warehouse_id,
+        ):
+            problems.append(
+                LedgerProblem(
+                    spare_id,
+                    serial,
+                    f"row {m.id} starts from {m.from_status}@{m.from_warehouse_id}, "
+                    f"row {prev.id} ended at {prev.to_status}@{prev.to_warehouse_id}",
+                )
+            )
+        prev = m
+    return problems, None if prev is None else (prev.to_status, prev.to_warehouse_id)
+
+
 def verify_ledger(session: Session) -> list[LedgerProblem]:
     """Replay the ledger; every unit whose rows do not chain to its current state, with why.
 
-    Reads the units' columns, not entities, so that it sees the database, not the session.
+    Streams units and movements side by side in id order (constant memory at any size) and
+    reads columns, not entities, so it sees the database rather than the session's objects.
     """
-    units = {
-        uid: (serial, status, warehouse_id)
-        for uid, serial, status, warehouse_id in session.exec(
-            select(SpareUnit.id, SpareUnit.serial, SpareUnit.status, SpareUnit.warehouse_id)
-        ).all()
-        if uid is not None
-    }
-    last: dict[int, tuple[int, str, int | None]] = {}
+    units_t, moves_t = SpareUnit.__table__, Movement.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    units = conn.execute(
+        sa_select(units_t.c.id, units_t.c.serial, units_t.c.status, units_t.c.warehouse_id)
+        .order_by(units_t.c.id)
+        .execution_options(yield_per=_STREAM)
+    )
+    moves = conn.execute(
+        sa_select(
+            moves_t.c.spare_id,
+            moves_t.c.id,
+            moves_t.c.from_status,
+            moves_t.c.to_status,
+            moves_t.c.from_warehouse_id,
+            moves_t.c.to_warehouse_id,
+        )
+        .order_by(moves_t.c.spare_id, moves_t.c.id)
+        .execution_options(yield_per=_STREAM)
+    )
+    groups = groupby(moves, key=lambda m: int(m.spare_id))
+    group = next(groups, None)
     problems: list[LedgerProblem] = []
-    # Movements are immutable, so loading them as entities cannot show stale values.
-    for m in session.exec(select(Movement).order_by(col(Movement.spare_id), col(Movement.id))):
-        spare_id, row_id, from_status, to_status = m.spare_id, m.id, m.from_status, m.to_status
-        from_wh, to_wh = m.from_warehouse_id, m.to_warehouse_id
-        assert row_id is not None
-        serial = units[spare_id][0] if spare_id in units else "?"
-        prev = last.get(spare_id)
-        if prev is None and from_status is not None:
-            problems.append(
-                LedgerProblem(spare_id, serial, f"first row {row_id} starts from {from_status}")
-            )
-        elif prev is not None and (from_status, from_wh) != prev[1:]:
+    for unit in units:
+        # Movements always belong to a unit (foreign key), so groups never run ahead for long.
+        while group is not None and group[0] < unit.id:
+            group = next(groups, None)
+        rows: Iterable[Any] = group[1] if group is not None and group[0] == unit.id else ()
+        found, end = _chain_problems(unit.id, unit.serial, rows)
+        problems += found
+        if end is None:
+            problems.append(LedgerProblem(unit.id, unit.serial, "no ledger rows"))
+        elif end != (unit.status, unit.warehouse_id):
             problems.append(
                 LedgerProblem(
-                    spare_id,
-                    serial,
-                    f"row {row_id} starts from {from_status}@{from_wh}, "
-                    f"row {prev[0]} ended at {prev[1]}@{prev[2]}",
+                    unit.id,
+                    unit.serial,
+                    f"unit is {unit.status}@{unit.warehouse_id}, ledger ends at {end[0]}@{end[1]}",
                 )
             )
-        last[spare_id] = (row_id, to_status, to_wh)
-    for spare_id, (serial, status, warehouse_id) in units.items():
-        final = last.get(spare_id)
-        if final is None:
-            problems.append(LedgerProblem(spare_id, serial, "no ledger rows"))
-        elif final[1:] != (status, warehouse_id):
-            problems.append(
-                LedgerProblem(
-                    spare_id,
-                    serial,
-                    f"unit is {status}@{warehouse_id}, ledger ends at {final[1]}@{final[2]}",
-                )
-            )
-    return sorted(problems, key=lambda p: p.spare_id)
+    return problems

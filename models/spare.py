@@ -37,6 +37,8 @@ class SpareUnit(SQLModel, table=True):
         Index("ix_spare_unit_part_status", "part_id", "status", "genuine", "warehouse_id"),
         Index("ix_spare_unit_warehouse_status", "warehouse_id", "status"),
         Index("ix_spare_unit_serial", "serial"),
+        # The spares list by part and warehouse in id order (migration stock01).
+        Index("ix_spare_unit_part_warehouse", "part_id", "warehouse_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
