@@ -98,6 +98,22 @@ def seed() -> None:
     typer.echo(f"demo data loaded ({summary})", err=True)
 
 
+@app.command("verify-ledger")
+def verify_ledger() -> None:
+    """Replay the movement ledger; exit 1 listing every unit it does not explain."""
+    from inventory_service import stock
+
+    with get_database().transaction(write=False) as session:
+        totals = stock.ledger_totals(session)
+        problems = stock.verify_ledger(session)
+    for problem in problems:
+        typer.echo(f"spare {problem.spare_id}\t{problem.serial}\t{problem.reason}")
+    verdict = f"{len({p.spare_id for p in problems})} unit(s) do not replay" if problems else "ok"
+    typer.echo(f"ledger replay: {totals.units} units, {totals.movements} movements: {verdict}")
+    if problems:
+        raise typer.Exit(1)
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[

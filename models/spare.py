@@ -37,6 +37,8 @@ class SpareUnit(SQLModel, table=True):
         Index("ix_spare_unit_part_status", "part_id", "status", "genuine", "warehouse_id"),
         Index("ix_spare_unit_warehouse_status", "warehouse_id", "status"),
         Index("ix_spare_unit_serial", "serial"),
+        # The spares list by part and warehouse in id order (migration stock01).
+        Index("ix_spare_unit_part_warehouse", "part_id", "warehouse_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -111,3 +113,71 @@ class StocktakeLine(RequestModel):
 class StocktakeCreate(RequestModel):
     counted: list[StocktakeLine] = PField(max_length=100_000)
     note: Name | None = None
+
+
+class SpareVerify(RequestModel):
+    """Completes a quarantined unit's provenance: a field given fills a missing one."""
+
+    supplier: Annotated[str, PField(max_length=200)] | None = None
+    channel: Annotated[str, PField(max_length=200)] | None = None
+    document: Annotated[str, PField(max_length=200)] | None = None
+
+
+class SpareTransfer(RequestModel):
+    warehouse_code: Code
+
+
+class SpareScrap(RequestModel):
+    reason: Name | None = None
+
+
+class SpareSummaryRow(ReadModel):
+    part_number: str
+    warehouse_code: str | None
+    status: UnitStatus
+    count: int
+
+
+class SpareSummary(ReadModel):
+    items: list[SpareSummaryRow]
+    total: int
+
+
+class StocktakeMissing(ReadModel):
+    spare_id: int
+    part_number: str
+    serial: str
+    status: UnitStatus
+
+
+class StocktakeUnexpected(ReadModel):
+    part_number: str | None
+    serial: str
+    reason: str
+
+
+class StocktakeMisplaced(ReadModel):
+    spare_id: int
+    part_number: str
+    serial: str
+    status: UnitStatus
+    booked_warehouse_code: str | None
+    reason: str
+
+
+class StocktakeResult(ReadModel):
+    counted: int
+    matched: int
+    duplicates: list[str]
+    missing: list[StocktakeMissing]
+    unexpected: list[StocktakeUnexpected]
+    misplaced: list[StocktakeMisplaced]
+
+
+class StocktakeRead(ReadModel):
+    id: int
+    warehouse_code: str
+    actor: str
+    note: str | None
+    created_at: datetime
+    result: StocktakeResult

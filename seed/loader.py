@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Final
 
 from sqlmodel import Session, col, select
 
-from inventory_service import auth, catalogue, places
+from inventory_service import auth, catalogue, places, stock
 from inventory_service.auth import Caller
 from inventory_service.db import Database
 from inventory_service.progress import Progress
-from models import ApiToken, Customer, Part, Role, Warehouse, WarehouseKind
+from models import ApiToken, Customer, Part, Role, SpareUnit, Warehouse, WarehouseKind
 from models.base import utcnow
 from models.part import PartCreate
 from models.place import CustomerCreate, WarehouseCreate
+from models.spare import Condition, Provenance, SpareReceive
 
 DATA = Path(__file__).parent / "data"
 SEED_ACTOR = Caller(token_id=0, name="seed", role=Role.ADMIN)
@@ -76,11 +79,92 @@ def load_warehouses(session: Session) -> int:
     return added
 
 
+SPARES_SEED: Final = 20260401
+SPARES_TOTAL: Final = 800
+# Central warehouse first: most stock sits in Shenyang, the depots hold the fast movers.
+SPARES_SHARE: Final = (("WH-SY", 0.55), ("WH-DL", 0.17), ("WH-JZ", 0.14), ("WH-DD", 0.14))
+SUPPLIERS: Final = {
+    "Huawei": "华为技术有限公司",
+    "Cisco": "思科系统(中国)网络技术有限公司",
+    "H3C": "新华三技术有限公司",
+    "Dell": "戴尔(中国)有限公司",
+    "HPE": "慧与(中国)有限公司",
+    "IBM": "国际商业机器(中国)有限公司",
+    "Inspur": "浪潮电子信息产业股份有限公司",
+}
+CHANNELS: Final = ("原厂直供", "原厂授权渠道", "原厂授权总代理")
+SERIAL_PREFIX: Final = {
+    "Huawei": "2102",
+    "Cisco": "FOC",
+    "H3C": "210235A",
+    "Dell": "CN0",
+    "HPE": "7CE",
+    "IBM": "YL10",
+    "Inspur": "IS",
+}
+_ALNUM: Final = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def demo_spares() -> list[SpareReceive]:
+    """The demo stock: deterministic (fixed seed), ~800 units over the demo parts."""
+    rng = random.Random(SPARES_SEED)
+    parts = json.loads((DATA / "parts.json").read_text(encoding="utf-8"))
+    codes = [code for code, _ in SPARES_SHARE]
+    weights = [share for _, share in SPARES_SHARE]
+    units: list[SpareReceive] = []
+    serials: set[tuple[str, str]] = set()
+    while len(units) < SPARES_TOTAL:
+        item = rng.choice(parts)
+        vendor = item["vendor"]
+        serial = SERIAL_PREFIX.get(vendor, "SN") + "".join(rng.choices(_ALNUM, k=12))
+        if (item["part_number"], serial) in serials:
+            continue
+        serials.add((item["part_number"], serial))
+        roll = rng.random()
+        genuine = roll >= 0.015  # a dozen grey-market units the inspection must see
+        provenance = Provenance(
+            supplier=SUPPLIERS.get(vendor, vendor) if genuine else "沈阳三好街电子市场商户",
+            channel=rng.choice(CHANNELS) if genuine else "市场采购",
+            document=f"PO-2026-{rng.randint(1, 999):04d}",
+        )
+        if genuine and roll < 0.03:  # documents still to come from the distributor
+            provenance = provenance.model_copy(update={"document": ""})
+        units.append(
+            SpareReceive(
+                part_number=item["part_number"],
+                serial=serial,
+                warehouse_code=rng.choices(codes, weights)[0],
+                genuine=genuine,
+                provenance=provenance,
+                condition=Condition.REFURBISHED if rng.random() < 0.08 else Condition.NEW,
+            )
+        )
+    return units
+
+
+def load_spares(session: Session) -> int:
+    existing = set(
+        session.exec(
+            select(Part.part_number, SpareUnit.serial).join(
+                Part, col(Part.id) == col(SpareUnit.part_id)
+            )
+        ).all()
+    )
+    added = 0
+    for data in demo_spares():
+        if (data.part_number, data.serial) in existing:
+            continue
+        stock.receive(session, actor=SEED_ACTOR, data=data)
+        added += 1
+    return added
+
+
 Step = Callable[[Session], int]
 STEPS: list[tuple[str, Step]] = [
     ("customers", load_customers),
     ("parts", load_parts),
     ("warehouses", load_warehouses),
+    ("spares", load_spares),
 ]
 
 

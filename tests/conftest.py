@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 import models
 from api.app import create_app
-from inventory_service import auth, migrate
+from inventory_service import auth, migrate, stock
 from inventory_service.db import Database, normalize_url
 from inventory_service.settings import Settings, replace_settings
 
@@ -135,10 +135,19 @@ def db(db_url: str) -> Iterator[Database]:
     engine_db = Database(db_url)
     with engine_db.write_engine.connect() as connection:
         outer = connection.begin()
-        yield Database.bound(db_url, connection)
+        bound = Database.bound(db_url, connection)
+        yield bound
+        assert_ledger_replays(bound)
         outer.rollback()
     engine_db.dispose()
     auth.clear_cache()
+
+
+def assert_ledger_replays(db: Database) -> None:
+    """After every test: the movement ledger replays to each unit's current state."""
+    with db.transaction(write=False) as session:
+        problems = stock.verify_ledger(session)
+    assert not problems, f"the ledger does not replay: {problems}"
 
 
 def _truncate(db: Database) -> None:
@@ -160,12 +169,16 @@ def committed_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Iterator
         shutil.copy(sqlite_template, path)
         database = Database(f"sqlite:///{path}")
         yield database
+        assert_ledger_replays(database)
         database.dispose()
     else:
         database = Database(db_url)
         _truncate(database)
         yield database
-        _truncate(database)
+        try:
+            assert_ledger_replays(database)
+        finally:
+            _truncate(database)
         database.dispose()
     auth.clear_cache()
 

@@ -1,0 +1,200 @@
+"""Spare units: receiving, verification, transfers, scrapping, the list, summary, ledger and
+export (备品备件清单), and stocktakes of a warehouse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.responses import Response
+
+from api.deps import Reader, SessionDep, Staff, Stockkeeper
+from api.idempotency import IdempotencyDep
+from api.schemas import Limit, PageOf, page_of
+from inventory_service import spares_export, stock
+from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.spares_export import ExportFormat, Lang
+from models import UnitStatus
+from models.ledger import MovementRead
+from models.spare import (
+    Condition,
+    SpareRead,
+    SpareReceive,
+    SpareScrap,
+    SpareSummary,
+    SpareTransfer,
+    SpareVerify,
+    StocktakeCreate,
+    StocktakeRead,
+)
+
+router = APIRouter(prefix="/spares", tags=["spares"])
+stocktakes = APIRouter(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
+
+
+def spare_filter(
+    part_number: str | None = None,
+    warehouse_code: str | None = None,
+    status: UnitStatus | None = None,
+    genuine: bool | None = None,
+    condition: Condition | None = None,
+    serial: str | None = None,
+) -> stock.SpareFilter:
+    """The filters of the list, the summary and the export."""
+    return stock.SpareFilter(
+        part_number=part_number,
+        warehouse_code=warehouse_code,
+        status=status,
+        genuine=genuine,
+        condition=condition,
+        serial=serial,
+    )
+
+
+Filters = Annotated[stock.SpareFilter, Depends(spare_filter)]
+
+
+@router.post("", status_code=201, response_model=SpareRead)
+def receive_spare(
+    data: SpareReceive, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+) -> object:
+    """Receive a unit: available, or quarantined while its provenance is incomplete."""
+    unit = stock.receive(session, actor=actor, data=data)
+    return idem.respond(session, 201, stock.read(session, unit))
+
+
+@router.get("", response_model=PageOf[SpareRead])
+def list_spares(
+    session: SessionDep,
+    actor: Reader,
+    filters: Filters,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[SpareRead]:
+    """Units the caller may see (a customer: parts of its devices and their substitutes)."""
+    page = stock.list_units(session, actor=actor, limit=limit, cursor=cursor, filters=filters)
+    return page_of(page, lambda item: item)
+
+
+@router.get("/summary", response_model=SpareSummary)
+def spares_summary(session: SessionDep, actor: Reader, filters: Filters) -> SpareSummary:
+    """Count of units per part number × warehouse × status, with the list's filters."""
+    return stock.summary(session, actor=actor, filters=filters)
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {ctype: {} for ctype in spares_export.CONTENT_TYPE.values()},
+            "description": "The spares list as a file.",
+        }
+    },
+)
+def export_spares(
+    session: SessionDep,
+    actor: Reader,
+    filters: Filters,
+    format: Annotated[ExportFormat, Query(description="csv (UTF-8 with BOM) or xlsx")] = (
+        ExportFormat.CSV
+    ),
+    lang: Annotated[Lang, Query(description="Headings and values: en or zh")] = Lang.EN,
+) -> Response:
+    """The spares list (备品备件清单) for the customer's inspection: units held, by part."""
+    rows = stock.export_rows(session, actor=actor, filters=filters)
+    name = spares_export.filename(format, lang)
+    return Response(
+        spares_export.render(rows, format, lang),
+        media_type=spares_export.CONTENT_TYPE[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{spare_id}", response_model=SpareRead)
+def get_spare(spare_id: int, session: SessionDep, actor: Reader) -> SpareRead:
+    """One unit."""
+    return stock.get(session, actor=actor, spare_id=spare_id)
+
+
+@router.get("/{spare_id}/movements", response_model=PageOf[MovementRead])
+def list_movements(
+    spare_id: int,
+    session: SessionDep,
+    actor: Reader,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[MovementRead]:
+    """The unit's ledger rows, oldest first."""
+    page = stock.movements(session, actor=actor, spare_id=spare_id, limit=limit, cursor=cursor)
+    return page_of(page, lambda item: item)
+
+
+@router.post("/{spare_id}/verify", response_model=SpareRead)
+def verify_spare(
+    spare_id: int,
+    session: SessionDep,
+    actor: Stockkeeper,
+    idem: IdempotencyDep,
+    data: Annotated[SpareVerify | None, Body()] = None,
+) -> object:
+    """Release a quarantined unit once its provenance (supplier, channel, document) is complete."""
+    unit = stock.verify(session, actor=actor, spare_id=spare_id, data=data or SpareVerify())
+    return idem.respond(session, 200, stock.read(session, unit))
+
+
+@router.post("/{spare_id}/transfer", response_model=SpareRead)
+def transfer_spare(
+    spare_id: int,
+    data: SpareTransfer,
+    session: SessionDep,
+    actor: Stockkeeper,
+    idem: IdempotencyDep,
+) -> object:
+    """Move an available unit to another warehouse."""
+    unit = stock.transfer(
+        session, actor=actor, spare_id=spare_id, warehouse_code=data.warehouse_code
+    )
+    return idem.respond(session, 200, stock.read(session, unit))
+
+
+@router.post("/{spare_id}/scrap", response_model=SpareRead)
+def scrap_spare(
+    spare_id: int,
+    session: SessionDep,
+    actor: Stockkeeper,
+    idem: IdempotencyDep,
+    data: Annotated[SpareScrap | None, Body()] = None,
+) -> object:
+    """Write a unit off (quarantined, available, faulty or at repair)."""
+    reason = data.reason if data else None
+    unit = stock.scrap(session, actor=actor, spare_id=spare_id, reason=reason)
+    return idem.respond(session, 200, stock.read(session, unit))
+
+
+@stocktakes.post("", status_code=201, response_model=StocktakeRead)
+def create_stocktake(
+    code: str, data: StocktakeCreate, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+) -> object:
+    """Compare the serials counted on the shelves with the books (a report; no unit changes)."""
+    record = stock.take_stock(session, actor=actor, warehouse_code=code, data=data)
+    return idem.respond(session, 201, stock.stocktake_read(record, code))
+
+
+@stocktakes.get("", response_model=PageOf[StocktakeRead])
+def list_stocktakes(
+    code: str,
+    session: SessionDep,
+    actor: Staff,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[StocktakeRead]:
+    """The warehouse's stocktakes, oldest first."""
+    page = stock.list_stocktakes(session, warehouse_code=code, limit=limit, cursor=cursor)
+    return page_of(page, lambda item: item)
+
+
+@stocktakes.get("/{stocktake_id}", response_model=StocktakeRead)
+def get_stocktake(code: str, stocktake_id: int, session: SessionDep, actor: Staff) -> StocktakeRead:
+    """One stocktake with its report."""
+    return stock.get_stocktake(session, warehouse_code=code, stocktake_id=stocktake_id)
