@@ -10,6 +10,7 @@ request; each mutation is its own write transaction, committed before the answer
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -19,9 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.fastapi import BaseContext
 
 from api.deps import CallerDep, DatabaseDep
+from inventory_service import idempotency
 from inventory_service.auth import Caller
 from inventory_service.db import Database
 from inventory_service.errors import DomainError
+from models import Role
 
 T = TypeVar("T")
 
@@ -70,6 +73,15 @@ class Context(BaseContext):
             except DomainError as exc:
                 raise graphql_error(exc) from exc
 
+    def require(self, *roles: Role) -> Caller:
+        """The caller, if its role is admin or one of `roles`; else `forbidden`."""
+        if self.caller.role is not Role.ADMIN and self.caller.role not in roles:
+            raise GraphQLError(
+                f"role {self.caller.role.value!r} may not do this",
+                extensions={"code": "forbidden", "details": []},
+            )
+        return self.caller
+
     def loader(self, name: str, factory: Callable[[], Any]) -> Any:
         """The request's DataLoader called `name`, created on first use."""
         if name not in self.loaders:
@@ -89,3 +101,71 @@ async def get_context(db: DatabaseDep, caller: CallerDep) -> AsyncIterator[Conte
         yield context
     finally:
         await run_in_threadpool(context.close)
+
+
+REFUSAL = "refusal"
+
+
+async def idempotent_write(
+    ctx: Context,
+    *,
+    key: str,
+    operation: str,
+    payload: Any,
+    fn: Callable[[Session], Any],
+) -> Any:
+    """Run a mutation once per Idempotency-Key, as REST does: a retry replays the first answer.
+
+    `fn(session)` does the work and returns the JSON-able answer; it is stored in the same
+    transaction as the work. A refusal (domain error) is stored and raised again on retries.
+    """
+    try:
+        idempotency.check_key(key)
+    except DomainError as exc:
+        raise graphql_error(exc) from exc
+    body = json.dumps(payload, default=str).encode()
+    digest = idempotency.request_hash("GRAPHQL", operation, body)
+
+    def run() -> Any:
+        outcome = idempotency.claim(
+            ctx.db,
+            token_id=ctx.caller.token_id,
+            key=key,
+            method="GRAPHQL",
+            path=operation,
+            digest=digest,
+        )
+        if isinstance(outcome, idempotency.Replay):
+            return outcome
+        try:
+            with ctx.db.transaction(write=True) as session:
+                answer = fn(session)
+                idempotency.complete(session, outcome, status_code=200, body=answer)
+                return answer
+        except DomainError as exc:
+            idempotency.complete_separately(
+                ctx.db,
+                outcome,
+                status_code=409,
+                body={REFUSAL: {"code": exc.code, "message": exc.message, "details": exc.details}},
+            )
+            raise
+        except Exception:
+            idempotency.release(ctx.db, outcome)
+            raise
+
+    async with ctx._lock:
+        try:
+            result = await run_in_threadpool(run)
+        except DomainError as exc:
+            raise graphql_error(exc) from exc
+    if isinstance(result, idempotency.Replay):
+        body = result.body
+        if isinstance(body, dict) and REFUSAL in body:
+            refusal = body[REFUSAL]
+            raise GraphQLError(
+                refusal["message"],
+                extensions={"code": refusal["code"], "details": refusal["details"]},
+            )
+        return body
+    return result
