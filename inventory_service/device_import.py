@@ -208,7 +208,7 @@ def _existing(session: Session, column: Any, values: Sequence[str]) -> set[str]:
 
 def validate(session: Session, rows: Sequence[ParsedRow], problems: ImportProblems) -> None:
     """The cross-row and register checks: sites, parts, slots and serials."""
-    sites = dict(session.execute(sa_select(col(Site.code), col(Site.id))).tuples().all())
+    sites: dict[str, int] = dict(session.execute(sa_select(col(Site.code), col(Site.id))).all())
     parts = set(session.execute(sa_select(col(Part.part_number))).scalars())
     device_rows: dict[str, int] = {}
     component_rows: dict[str, int] = {}
@@ -277,8 +277,10 @@ def _write(
     reference: str,
     progress: Progress | None,
 ) -> None:
-    sites = dict(session.execute(sa_select(col(Site.code), col(Site.id))).tuples().all())
-    parts = dict(session.execute(sa_select(col(Part.part_number), col(Part.id))).tuples().all())
+    sites: dict[str, int] = dict(session.execute(sa_select(col(Site.code), col(Site.id))).all())
+    parts: dict[str, int] = dict(
+        session.execute(sa_select(col(Part.part_number), col(Part.id))).all()
+    )
     device_t = Device.__table__  # type: ignore[attr-defined]
     connection = session.connection()
     conflict = DuplicateSerial(

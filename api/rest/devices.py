@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from starlette.datastructures import UploadFile
 
 from api.deps import FieldRole, Reader, SessionDep, allow
-from api.idempotency import IdempotencyDep
+from api.idempotency import IdempotencyDep, _body
 from api.schemas import Limit, PageOf
 from inventory_service import device_import, register
 from inventory_service.auth import Caller
-from inventory_service.errors import PreconditionFailed
+from inventory_service.errors import PreconditionFailed, ValidationFailed
 from inventory_service.pagination import DEFAULT_LIMIT
 from models import DeviceStatus, Role
 from models.base import Text
@@ -74,9 +76,49 @@ def create_device(
     return idem.respond(session, 201, view.device)
 
 
-@router.post("/import", status_code=201, response_model=ImportResult)
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+async def uploaded_file(request: Request, body: Annotated[bytes, Depends(_body)]) -> Upload:
+    """The multipart field `file`, parsed from the body the idempotency check has read."""
+    form = await request.form()
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ValidationFailed.field("file", "send the file as multipart/form-data field `file`")
+    return Upload(filename=file.filename or "upload.csv", content=await file.read())
+
+
+UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A .csv (UTF-8) or .xlsx file, one device a row.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/import", status_code=201, response_model=ImportResult, openapi_extra=UPLOAD_SCHEMA)
 def import_devices(
-    file: UploadFile, session: SessionDep, actor: Registrar, idem: IdempotencyDep
+    upload: Annotated[Upload, Depends(uploaded_file)],
+    session: SessionDep,
+    actor: Registrar,
+    idem: IdempotencyDep,
 ) -> object:
     """Import a CSV or XLSX file of devices, all or nothing (format: see the README).
 
@@ -85,9 +127,8 @@ def import_devices(
     (`slot=part_number:serial;...`). Every bad row is reported in `details` with its `row`
     (the header is row 1), `column` and `reason`; then nothing is written.
     """
-    content = file.file.read()
     count = device_import.import_devices(
-        session, actor=actor, content=content, filename=file.filename or "upload.csv"
+        session, actor=actor, content=upload.content, filename=upload.filename
     )
     return idem.respond(session, 201, ImportResult(imported=count))
 
