@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Any, Final
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Integer, Select, bindparam, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from inventory_service.auth import Caller
@@ -234,6 +236,64 @@ def get_device(session: Session, *, actor: Caller, device_id: int) -> DeviceView
 
 
 _SCAN_BATCH: Final = 1000  # rows read at a time when a filter is applied in Python
+_OWNER: Final = aliased(Component)
+# The hot path (PERFORMANCE.md: lookups by serial): one statement, built once, columns only;
+# the device by its serial or by an installed component's (two unique-index probes), its
+# components joined in, the customer scope as a parameter (NULL: every customer).
+_BY_SERIAL: Final = (
+    sa_select(
+        *_DEVICE_COLUMNS,
+        col(Component.id),
+        col(Component.slot),
+        col(Part.part_number),
+        col(Component.serial),
+        col(Component.installed_at),
+    )
+    .join(Site, col(Site.id) == col(Device.site_id))
+    .join(Customer, col(Customer.id) == col(Site.customer_id))
+    .outerjoin(Component, col(Component.device_id) == col(Device.id))
+    .outerjoin(Part, col(Part.id) == col(Component.part_id))
+    .where(
+        or_(
+            col(Device.serial) == bindparam("serial"),
+            col(Device.id)
+            == sa_select(col(_OWNER.device_id))
+            .where(col(_OWNER.serial) == bindparam("serial"))
+            .scalar_subquery(),
+        ),
+        or_(
+            bindparam("customer_id", type_=Integer).is_(None),
+            col(Site.customer_id) == bindparam("customer_id", type_=Integer),
+        ),
+    )
+    .order_by(col(Device.id), col(Component.slot))
+)
+_SERIAL_ONLY: Final = DeviceFilter()
+
+
+def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[DeviceView]:
+    """The devices (at most two) the caller may see with this serial or a component's."""
+    rows = session.connection().execute(
+        _BY_SERIAL, {"serial": serial, "customer_id": actor.customer_id}
+    )
+    width = len(_DEVICE_COLUMNS)
+    views: list[DeviceView] = []
+    for _, group in groupby(rows, key=lambda r: r[0]):
+        first = next(group)
+        fields = dict(zip(_READ_FIELDS, first, strict=False))
+        fields["components"] = [
+            ComponentRead.model_construct(
+                id=r[width],
+                slot=r[width + 1],
+                part_number=r[width + 2],
+                serial=r[width + 3],
+                installed_at=r[width + 4],
+            )
+            for r in (first, *group)
+            if r[width] is not None
+        ]
+        views.append(DeviceView(DeviceRead.model_validate(fields), first[width - 1]))
+    return views
 
 
 def list_devices(
@@ -242,6 +302,12 @@ def list_devices(
     """Devices the caller may see, filtered, by id."""
     check_limit(limit)
     after = decode_cursor(cursor)
+    if filters.serial is not None and replace(filters, serial=None) == _SERIAL_ONLY:
+        # At most two devices match a serial: one page, no cursor.
+        found = (
+            [] if after is not None else find_by_serial(session, actor=actor, serial=filters.serial)
+        )
+        return Page(items=found[:limit], next_cursor=None)
     stmt = _filtered(_scoped(_device_rows(), actor), filters)
     bound = filters.patch_level_below
     if bound is None:
@@ -371,7 +437,9 @@ def create_device(
     session: Session, *, actor: Caller, data: DeviceCreate, reference: str | None = None
 ) -> Device:
     """Register a device at a site, with the components installed in it."""
-    site_id = session.execute(sa_select(col(Site.id)).where(col(Site.code) == data.site_code)).scalar()
+    site_id = session.execute(
+        sa_select(col(Site.id)).where(col(Site.code) == data.site_code)
+    ).scalar()
     problems: list[dict[str, str]] = []
     if site_id is None:
         problems.append({"field": "site_code", "reason": f"unknown site {data.site_code!r}"})
