@@ -58,8 +58,7 @@ def postgres_database(server_url: str) -> str:
             content=(folder / "devices.csv").read_bytes(),
             filename="devices.csv",
         )
-    with db.engine.connect() as conn:
-        conn.execute(text("COMMIT"))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
     db.dispose()
     return url

@@ -127,6 +127,15 @@ def test_serial_finds_the_device_by_its_own_or_a_components_serial(
         found = client.get(DEVICES, params={"serial": serial}, headers=admin).json()["items"]
         assert [d["id"] for d in found] == [first["id"]]
     assert client.get(DEVICES, params={"serial": "none"}, headers=admin).json()["items"] == []
+    # A device whose serial is another device's component serial: both are found.
+    third = create(client, admin, serial="2102A0002-M0", components=[])
+    found = client.get(DEVICES, params={"serial": "2102A0002-M0"}, headers=admin).json()
+    assert sorted(d["id"] for d in found["items"]) == sorted([first["id"] + 1, third["id"]])
+    assert found["next_cursor"] is None
+    narrowed = client.get(
+        DEVICES, params={"serial": "2102A0002-M0", "site_code": "DL-01"}, headers=admin
+    ).json()
+    assert narrowed["items"] == []
 
 
 @pytest.mark.usefixtures("register_db")
@@ -153,7 +162,9 @@ def test_filters_and_patch_level_below_in_version_order(
     assert serials(vendor="Cisco") == ["B1"]
     assert serials(customer_code="LNGRID") == []
     assert serials(patch_level="V800R022C00") == ["A4"]
-    page = client.get(DEVICES, params={"patch_level_below": "V900", "limit": 2}, headers=admin).json()
+    page = client.get(
+        DEVICES, params={"patch_level_below": "V900", "limit": 2}, headers=admin
+    ).json()
     assert [d["serial"] for d in page["items"]] == ["A1", "A2"]
     rest = client.get(
         DEVICES,
