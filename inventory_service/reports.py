@@ -236,8 +236,9 @@ def _rows(
         stmt = _row_query(start, end, customer_id).execution_options(yield_per=2000)
         result = session.execute(stmt)
         for r in result:
+            # Typed columns straight from the database: no validation needed per row.
             rows.append(
-                ReplacementReportRow(
+                ReplacementReportRow.model_construct(
                     date=r[1].astimezone(zone).date(),
                     customer=r[2],
                     site=r[4],

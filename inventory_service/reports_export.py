@@ -54,6 +54,10 @@ CONTENT_TYPE: Final = {
 # Bucket ceilings (minutes) of the duration chart; the deadline is always one of them.
 BUCKET_CEILINGS: Final = (30, 60, 120, 180, 240, 300, 480)
 WIDEST: Final = 60
+WIDTH_SAMPLE: Final = 1000
+NOT_TEXT: Final = frozenset({"date", "duration_minutes", "within_deadline"})
+DURATION: Final = [c[0] for c in COLUMNS].index("duration_minutes")
+WITHIN: Final = [c[0] for c in COLUMNS].index("within_deadline")
 
 TEXT: Final[dict[str, tuple[str, str]]] = {
     "records": ("Replacements", "更换记录"),
@@ -186,15 +190,19 @@ def _records(book: _Book, report: ReplacementReport) -> None:
     heads = [c[2] if book.lang is Lang.ZH else c[1] for c in COLUMNS]
     sheet.write_row(0, 0, heads, book.head)
     widths = [_width(h) for h in heads]
+    yes, no = _yes_no(True, book.lang), _yes_no(False, book.lang)
+    texts = [(c, field) for c, (field, _, _) in enumerate(COLUMNS) if field not in NOT_TEXT]
     for r, row in enumerate(report.rows, start=1):
+        sheet.write_datetime(r, 0, row.date, book.day)
+        for c, field in texts:
+            sheet.write_string(r, c, getattr(row, field))
+        sheet.write_number(r, DURATION, row.duration_minutes)
+        sheet.write_string(r, WITHIN, yes if row.within_deadline else no)
+    # Widths from the first rows only: measuring every cell of a big period costs seconds.
+    for row in report.rows[:WIDTH_SAMPLE]:
         for c, (field, _, _) in enumerate(COLUMNS):
-            value = _cell(row, field, book.lang)
-            if field == "date":
-                sheet.write_datetime(r, c, value, book.day)
-                widths[c] = max(widths[c], 10)
-            else:
-                sheet.write(r, c, value)
-                widths[c] = max(widths[c], _width(value))
+            widths[c] = max(widths[c], _width(_cell(row, field, book.lang)))
+    widths[0] = max(widths[0], 10)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(report.rows), 1), len(COLUMNS) - 1)
     for c, widest in enumerate(widths):
