@@ -60,7 +60,8 @@ def replacement_report(
         session, actor=actor, period=period, customer_code=customer_code
     )
     if format is ReportFormat.JSON:
-        return report
+        # Serialised once here: FastAPI would validate the ten thousand rows of a month again.
+        return Response(report.model_dump_json(by_alias=True), media_type="application/json")
     name = reports_export.filename(report, format, lang)
     return Response(
         reports_export.render(report, format, lang),
