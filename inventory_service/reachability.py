@@ -18,9 +18,15 @@ Rules that always hold here:
   warehouse) (index `ix_spare_unit_part_status`); units are fetched only for the `limit`
   shown on each list. Nothing is scanned unit by unit in Python.
 - A customer caller may ask only about its own customer's sites and devices (others 404).
-- Queries never write. Per-process caches are keyed by their whole input (coordinates,
-  override, handling minutes, band table; a category's part numbers and specs), so they can
-  never serve a stale answer and need no invalidation.
+- Queries never write. Per-process caches: legs (distance, band, ETA) and substitution
+  decisions are keyed by their whole input (coordinates, override, handling minutes, band
+  table; a category's part numbers and specs), so they can never be stale; the warehouse
+  table is kept while a one-row fingerprint of it (count, max id, sums of handling minutes
+  and coordinates, the codes) is unchanged, checked on every call. Unit counts are never
+  cached: every answer reads the stock as it is.
+- Bands are decided without the geodesic when a cheap bracket of it (`geo.distance_bounds_km`)
+  lies inside one band; the geodesic is computed for the rest, and for every warehouse
+  whose units are shown (their `distance_km`) or whose place in "nearest first" is at stake.
 
 For the reservation lifecycle:
 - `candidate_spare_ids(session, *, site: Site, part: Part, deadline_minutes: int,
@@ -34,8 +40,10 @@ For the reservation lifecycle:
 
 from __future__ import annotations
 
+import heapq
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -48,7 +56,7 @@ from inventory_service import catalogue, places
 from inventory_service.auth import Caller
 from inventory_service.bands import band_minutes
 from inventory_service.errors import NotFound, ValidationFailed
-from inventory_service.geo import distance_km
+from inventory_service.geo import distance_bounds_km, distance_km
 from inventory_service.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.settings import get_settings
 from models import Component, Device, Part, Site, SpareUnit, UnitStatus, Warehouse
@@ -121,12 +129,63 @@ def leg(site: SitePoint, stop: Stop) -> Leg:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Band and ETA of a warehouse for a site, with the distance bracketed (low ≤ d ≤ high)."""
+
+    low_km: float
+    high_km: float
+    band_minutes: int | None
+    eta_minutes: int | None
+
+
+def quick_reach(site: SitePoint, stop: Stop) -> Reach:
+    """Band and ETA without the geodesic when its bracket lies inside one band (exact else)."""
+    if not stop.is_hub:
+        low, high = distance_bounds_km(site.lat, site.lon, stop.lat, stop.lon)
+        band = band_minutes(low)
+        if band_minutes(high) == band:
+            return Reach(low, high, band, None if band is None else stop.handling_minutes + band)
+    exact = leg(site, stop)
+    return Reach(exact.distance_km, exact.distance_km, exact.band_minutes, exact.eta_minutes)
+
+
 def site_point(site: Site) -> SitePoint:
     return SitePoint(site.code, site.lat, site.lon, site.hub_distance_km)
 
 
-def load_stops(session: Session, ids: Iterable[int] | None = None) -> dict[int, Stop]:
-    """Warehouses (all, or those of `ids`) by id."""
+_stops_cache: tuple[tuple[object, ...], dict[int, Stop]] | None = None
+_stops_lock = threading.Lock()
+
+
+def _stops_version(session: Session) -> tuple[object, ...]:
+    """A cheap fingerprint of the warehouse table (one row): it changes with any warehouse."""
+    codes = (
+        func.group_concat(Warehouse.code)
+        if session.get_bind().dialect.name == "sqlite"
+        else func.string_agg(Warehouse.code, ",")
+    )
+    row = session.execute(
+        sa_select(
+            func.count(),
+            func.max(Warehouse.id),
+            func.sum(Warehouse.handling_minutes),
+            func.sum(Warehouse.lat),
+            func.sum(Warehouse.lon),
+            func.sum(Warehouse.hub_distance_km),
+            codes,
+        )
+    ).one()
+    return tuple(row)
+
+
+def load_stops(session: Session) -> dict[int, Stop]:
+    """Every warehouse by id; cached per process while the table's fingerprint holds."""
+    global _stops_cache
+    version = _stops_version(session)
+    cached = _stops_cache
+    if cached is not None and cached[0] == version:
+        return cached[1]
     stmt = sa_select(
         col(Warehouse.id),
         col(Warehouse.code),
@@ -135,12 +194,13 @@ def load_stops(session: Session, ids: Iterable[int] | None = None) -> dict[int, 
         col(Warehouse.handling_minutes),
         col(Warehouse.hub_distance_km),
     )
-    if ids is not None:
-        stmt = stmt.where(col(Warehouse.id).in_(list(ids)))
-    return {
+    stops = {
         wid: Stop(wid, code, lat, lon, handling, hub_km <= HUB_EPSILON_KM)
         for wid, code, lat, lon, handling, hub_km in session.execute(stmt).all()
     }
+    with _stops_lock:
+        _stops_cache = (version, stops)
+    return stops
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -237,7 +297,9 @@ def part_set(session: Session, part: Part) -> PartSet:
 # --- the answer ------------------------------------------------------------------------------
 
 
-def _reason(genuine: bool, status: str, part_ok: bool, travel: Leg, deadline: int) -> str | None:
+def _reason(
+    genuine: bool, status: str, part_ok: bool, travel: Leg | Reach, deadline: int
+) -> str | None:
     """The first failing reason of a unit, or None for a candidate."""
     if not genuine:
         return "not_genuine"
@@ -258,7 +320,7 @@ class _Plan:
     parts: PartSet
     deadline: int
     stops: dict[int, Stop]
-    legs: dict[int, Leg]
+    legs: dict[int, Reach]
     candidate_count: int
     candidate_warehouses: dict[int, int]  # warehouse id → candidate units there
     rejected_by_warehouse: dict[int, int]
@@ -288,8 +350,8 @@ def _plan(session: Session, site: Site, part: Part, deadline: int) -> _Plan:
             col(SpareUnit.warehouse_id),
         )
     ).all()
-    stops = load_stops(session, {g[0] for g in groups})
-    legs = {wid: leg(point, stop) for wid, stop in stops.items()}
+    stops = load_stops(session)
+    legs = {wid: quick_reach(point, stops[wid]) for wid in {g[0] for g in groups}}
     counts = dict.fromkeys(REJECTION_REASONS, 0)
     candidate_count = 0
     candidate_wh: dict[int, int] = defaultdict(int)
@@ -345,16 +407,28 @@ def _candidate_rows(session: Session, plan: _Plan, limit: int | None) -> list[tu
     return out
 
 
+def _nearest_first(plan: _Plan, wids: list[int]) -> Iterator[list[int]]:
+    """Warehouses nearest first by exact distance (ties together), computing the geodesic
+    only for those reached: a bracket's low end orders them until an exact value is needed."""
+    heap = [(plan.legs[w].low_km, 0, w) for w in wids]
+    heapq.heapify(heap)
+    while heap:
+        km, exact, wid = heapq.heappop(heap)
+        if not exact:
+            heapq.heappush(heap, (leg(plan.site, plan.stops[wid]).distance_km, 1, wid))
+            continue
+        group = [wid]
+        while heap and heap[0][:2] == (km, 1):
+            group.append(heapq.heappop(heap)[2])
+        yield group
+
+
 def _rejected_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int, ...]]:
     """(id, part_id, warehouse_id, genuine, status) of rejected units, nearest first."""
-    by_distance: dict[float, list[int]] = defaultdict(list)
-    for wid in plan.rejected_by_warehouse:
-        by_distance[plan.legs[wid].distance_km].append(wid)
     out: list[tuple[int, ...]] = []
-    for km in sorted(by_distance):
+    for wids in _nearest_first(plan, list(plan.rejected_by_warehouse)):
         if len(out) >= limit:
             break
-        wids = by_distance[km]
         within = [w for w in wids if w in plan.candidate_warehouses]
         beyond = [w for w in wids if w not in plan.candidate_warehouses]
         # Where candidates exist, only the non-candidates there are rejected; elsewhere all.
@@ -397,7 +471,7 @@ def _answer(
     plan = _plan(session, site, part, deadline)
     candidates = []
     for sid, serial, pid, wid in _candidate_rows(session, plan, limit):
-        travel = plan.legs[wid]
+        travel = leg(plan.site, plan.stops[wid])
         assert travel.band_minutes is not None
         assert travel.eta_minutes is not None
         candidates.append(
@@ -414,7 +488,7 @@ def _answer(
         )
     rejected = []
     for sid, pid, wid, genuine, status in _rejected_rows(session, plan, limit):
-        travel = plan.legs[wid]
+        travel = leg(plan.site, plan.stops[wid])
         reason = _reason(bool(genuine), str(status), pid in plan.parts.allowed, travel, deadline)
         assert reason is not None
         rejected.append(
@@ -500,5 +574,5 @@ def unit_leg(session: Session, *, site: Site, spare: SpareUnit) -> Leg:
     """Distance, band and ETA from the unit's warehouse to the site."""
     if spare.warehouse_id is None:
         raise NotFound(f"spare {spare.id} is in no warehouse")
-    stop = load_stops(session, [spare.warehouse_id])[spare.warehouse_id]
+    stop = load_stops(session)[spare.warehouse_id]
     return leg(site_point(site), stop)
