@@ -8,8 +8,9 @@ Rules that always hold here:
 - Work is done per (warehouse, part) and per (site, warehouse), never with a query per pair:
   one grouped query for the stock, one for the installed parts. Bands are decided from the
   unit-sphere angle with radius bounds that bracket the WGS-84 geodesic
-  (`geo.sphere_radius_bounds`); only a pair whose bracket straddles a band edge gets the
-  exact geodesic (so edges stay exact and inclusive).
+  (`geo.sphere_radius_bounds`); a pair whose bracket straddles a band edge gets the exact
+  geodesic when it could decide an answer (it would be a pair's best, or a gap site's
+  reach), so edges stay exact and inclusive.
 - The stocking plan is a greedy set cover, per part number: repeatedly add one unit of the
   gap's exact part at the warehouse that closes the most remaining gaps of that part (ties:
   warehouse code). Greedy is within a factor ln(n) of the fewest additions, not always the
@@ -24,6 +25,7 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Final
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
@@ -49,6 +51,8 @@ from models.reachability import (
     CoverageUncoverable,
     StockingLine,
 )
+
+NEVER: Final = 10**9  # the ETA of a warehouse beyond the last band
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,37 +95,49 @@ class Coverage:
 
 
 class _Bander:
-    """ETA of every warehouse for one site, exact at band edges, cheap elsewhere."""
+    """ETAs of every warehouse for one site: cheap where the bracket of the geodesic lies inside
+    one band, exact (resolved lazily, only when it could decide an answer) at band edges."""
 
     def __init__(self, stops: list[Stop]) -> None:
         cfg = get_settings()
         self.stops = stops
         self.vectors = [unit_vector(s.lat, s.lon) for s in stops]
-        self.handling = [s.handling_minutes for s in stops]
-        # Edges nearest last, with the band just inside each edge.
-        edges = [(km, minutes) for km, minutes in reversed(cfg.travel_bands)]
-        edges.append((cfg.local_radius_km, cfg.local_band_minutes))
-        self.edges = edges
+        self.hubs = [i for i, s in enumerate(stops) if s.is_hub]
+        # Edges farthest first; bisect position 2k is surely inside edge k (band k), an odd
+        # position straddles an edge. Each warehouse's ETA per position, optimistic when odd.
+        edges = [*reversed(cfg.travel_bands), (cfg.local_radius_km, cfg.local_band_minutes)]
+        self.edges = [km for km, _ in edges]
+        bands: list[int | None] = [None]
+        for _, minutes in edges:
+            bands += [minutes, minutes]
+        self.table: list[list[int]] = [
+            [NEVER if b is None else s.handling_minutes + b for b in bands] for s in stops
+        ]
 
-    def etas(self, site: SitePoint) -> list[int | None]:
+    def etas(self, site: SitePoint) -> tuple[list[int], list[int]]:
+        """Per warehouse index: ETA (`NEVER` beyond the last band; optimistic where the
+        position is odd: pending), and the bisect positions (even once settled)."""
         low, high = sphere_radius_bounds(site.lat)
         thresholds: list[float] = []
-        inside: list[int | None] = [None]  # by even bisect position: band minutes
-        for km, minutes in self.edges:
+        for km in self.edges:
             # dot ≥ cos(km/high) ⇒ surely within km; dot < cos(km/low) ⇒ surely beyond.
             thresholds += [math.cos(min(km / low, math.pi)), math.cos(min(km / high, math.pi))]
-            inside.append(minutes)
         sx, sy, sz = unit_vector(site.lat, site.lon)
-        out: list[int | None] = []
-        for i, (wx, wy, wz) in enumerate(self.vectors):
-            stop = self.stops[i]
-            pos = bisect_right(thresholds, sx * wx + sy * wy + sz * wz)
-            if stop.is_hub or pos % 2:
-                out.append(leg(site, stop).eta_minutes)
-            else:
-                band = inside[pos // 2]
-                out.append(None if band is None else self.handling[i] + band)
-        return out
+        pos = [bisect_right(thresholds, sx * x + sy * y + sz * z) for x, y, z in self.vectors]
+        etas = [row[p] for row, p in zip(self.table, pos, strict=True)]
+        for i in self.hubs:
+            etas[i] = self.resolve(site, i)
+            pos[i] = 0
+        return etas, pos
+
+    def resolve(self, site: SitePoint, i: int) -> int:
+        eta = leg(site, self.stops[i]).eta_minutes
+        return NEVER if eta is None else eta
+
+
+def _ranked(etas: list[int]) -> list[int]:
+    """Warehouse indexes by ETA, then index (codes are sorted, so: by code)."""
+    return sorted(range(len(etas)), key=etas.__getitem__)
 
 
 def _sites(
@@ -185,35 +201,47 @@ def compute(
     for pid, part in parts.items():
         allowed = part_set(session, part).allowed
         sources[pid] = frozenset().union(*(stocked.get(q, set()) for q in allowed))
+    numbers = {pid: part.part_number for pid, part in parts.items()}
     bander = _Bander(stops)
     gaps: dict[int, list[tuple[str, frozenset[int]]]] = defaultdict(list)
     with Progress("coverage", total=len(sites), enabled=progress) as bar:
         for sid, point, cust in sites:
             mine = installed.get(sid)
             if mine:
-                etas = bander.etas(point)
-                ranked = sorted(
-                    (eta, i) for i, eta in enumerate(etas) if eta is not None and eta <= deadline
-                )
-                for pid in sorted(mine, key=lambda p: parts[p].part_number):
+                etas, pos = bander.etas(point)
+                ranked = _ranked(etas)
+                for pid in sorted(mine, key=numbers.__getitem__):
                     have = sources[pid]
-                    best = next(((eta, i) for eta, i in ranked if i in have), None)
-                    number = parts[pid].part_number
+                    while True:
+                        hit = next((i for i in ranked if i in have), None)
+                        if hit is None or not pos[hit] & 1 or etas[hit] > deadline:
+                            break
+                        # An edge case decides this answer: settle it with the geodesic.
+                        etas[hit], pos[hit] = bander.resolve(point, hit), 0
+                        ranked = _ranked(etas)
+                    reached = hit is not None and etas[hit] <= deadline
                     result.pairs.append(
                         Pair(
                             point.code,
                             cust,
-                            number,
+                            numbers[pid],
                             mine[pid],
-                            best[0] if best else None,
-                            stops[best[1]].code if best else None,
+                            etas[hit] if reached and hit is not None else None,
+                            stops[hit].code if reached and hit is not None else None,
                         )
                     )
-                    if best is None:
-                        gaps[pid].append((point.code, frozenset(i for _, i in ranked)))
+                    if not reached:
+                        for i in ranked:
+                            if etas[i] > deadline:
+                                break
+                            if pos[i] & 1:
+                                etas[i], pos[i] = bander.resolve(point, i), 0
+                        ranked = _ranked(etas)
+                        within = frozenset(i for i in ranked if etas[i] <= deadline)
+                        gaps[pid].append((point.code, within))
             bar.advance()
-    for pid in sorted(gaps, key=lambda p: parts[p].part_number):
-        _plan_part(result, stops, parts[pid].part_number, gaps[pid])
+    for pid in sorted(gaps, key=numbers.__getitem__):
+        _plan_part(result, stops, numbers[pid], gaps[pid])
     return result
 
 
