@@ -4,8 +4,9 @@
 
 Builds (once) the database `bench_reach` on that server with bulk Core inserts: 500
 warehouses and 10,000 sites spread over Liaoning, 100 parts in 20 categories (5 wattages
-each), 1,000,000 spare units (each part stocked at ~30% of the warehouses; every tenth part
-only at 2 warehouses, so coverage has gaps; 1 in 13 reserved, 1 in 97 not genuine), 100,000
+each), 1,000,000 spare units (each part stocked at ~30% of the warehouses; every tenth part,
+the top wattage of its category and so without substitutes, only at 2 warehouses: coverage
+has gaps; 1 in 13 units reserved, 1 in 97 not genuine), 100,000
 devices with 3 components each. Then: EXPLAIN ANALYZE of the availability aggregate, the
 coverage run time (10,000 sites × their installed parts), and wrk on `GET /availability`
 with random site/part keys (8 clients), interleaved with the constant ceiling C (1 uvicorn
@@ -107,7 +108,7 @@ def build(server_url: str) -> str:
             (part_ids[p], wh_ids[w])
             for p in range(PARTS)
             for w in range(WAREHOUSES)
-            if ((w % 250 == p % 250) if p % 10 == 0 else (w * 7 + p * 13) % 10 < 3)
+            if ((w % 250 == p % 250) if p % 10 == 9 else (w * 7 + p * 13) % 10 < 3)
         ]
         per_combo = UNITS // len(combos) + 1
         conn.execute(text("CREATE TEMP TABLE combo (part_id int, warehouse_id int, k int)"))

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Final
 
 from sqlalchemy import select as sa_select
@@ -252,12 +253,11 @@ def _plan_part(
     open_sites = {code: within for code, within in gaps if within}
     result.uncoverable += [(code, number) for code, within in gaps if not within]
     while open_sites:
-        reach: dict[int, list[str]] = defaultdict(list)
-        for code, within in open_sites.items():
-            for i in within:
-                reach[i].append(code)
-        i, closes = min(reach.items(), key=lambda kv: (-len(kv[1]), stops[kv[0]].code))
-        result.plan.append(Addition(stops[i].code, number, 1, tuple(sorted(closes))))
+        # Counted in C (Counter over the chained sets): how many open sites each warehouse reaches.
+        reach = Counter(chain.from_iterable(open_sites.values()))
+        i, _ = min(reach.items(), key=lambda kv: (-kv[1], stops[kv[0]].code))
+        closes = sorted(code for code, within in open_sites.items() if i in within)
+        result.plan.append(Addition(stops[i].code, number, 1, tuple(closes)))
         for code in closes:
             del open_sites[code]
 

@@ -42,6 +42,7 @@ def _radii(lat_deg: float) -> tuple[float, float]:
     return _A * (1 - _E2) / w**3, _A / w
 
 
+@lru_cache(maxsize=50_000)
 def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
     """The point on the unit sphere with the geodetic coordinates as spherical ones."""
     phi, lam = math.radians(lat), math.radians(lon)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory_service import coverage
+from inventory_service import coverage, reachability
 from inventory_service.auth import Caller
 from inventory_service.db import Database
 from inventory_service.errors import NotFound
@@ -141,3 +141,21 @@ def test_the_cheap_bands_of_coverage_agree_with_the_geodesic(km: float, bearing:
         assert bander.resolve(site, 0) == exact_or_never
     else:
         assert etas == [exact_or_never]
+
+
+def test_every_pair_agrees_with_the_availability_answer(network: Database) -> None:
+    with network.transaction() as session:
+        factories.warehouse(session, "WH-AS", lat=41.1087, lon=122.9946, kind="depot",
+                            handling_minutes=30)  # fmt: skip
+        factories.spare(session, "AS-FAN", part_number="FAN-1", warehouse_code="WH-AS")
+        result = coverage.compute(session, actor=factories.ACTOR)
+        for pair in result.pairs:
+            answer = reachability.availability(
+                session,
+                actor=factories.ACTOR,
+                site_code=pair.site_code,
+                part_number=pair.part_number,
+            )
+            best = answer.best
+            assert pair.best_eta_minutes == (best.eta_minutes if best else None), pair
+            assert pair.reachable is answer.reachable
