@@ -11,7 +11,17 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RequestContextMiddleware
-from api.rest import customers, devices, health, parts, places, repairs, reports, spares
+from api.rest import (
+    customers,
+    devices,
+    health,
+    parts,
+    places,
+    reachability,
+    repairs,
+    reports,
+    spares,
+)
 from inventory_service import __version__, startup
 from inventory_service.db import Database, get_database
 from inventory_service.settings import Settings, get_settings
@@ -39,6 +49,7 @@ def api_router() -> APIRouter:
     router.include_router(spares.router)
     router.include_router(spares.stocktakes)
     router.include_router(reports.router)
+    router.include_router(reachability.router)
     return router
 
 

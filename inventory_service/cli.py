@@ -150,6 +150,120 @@ def import_devices(
     typer.echo(f"imported {count} devices from {file.name}", err=True)
 
 
+@app.command()
+def reach(
+    site: Annotated[str, typer.Argument(help="Site code.")],
+    part: Annotated[str, typer.Argument(help="Part number of the failed component.")],
+    deadline: Annotated[
+        int | None, typer.Option(help="Deadline in minutes (default: the configured 240).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Candidates and rejected shown (max 500).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="The raw answer as JSON.")] = False,
+) -> None:
+    """Can a genuine replacement of PART reach SITE by the deadline, and why (not)."""
+    from inventory_service import reachability
+
+    with get_database().transaction(write=False) as session:
+        answer = reachability.availability(
+            session,
+            actor=auth.SYSTEM,
+            site_code=site,
+            part_number=part,
+            deadline_minutes=deadline,
+            limit=limit,
+        )
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    verdict = "REACHABLE" if answer.reachable else "NOT REACHABLE"
+    typer.echo(
+        f"{answer.part_number} -> {answer.site_code} within {answer.deadline_minutes} min: "
+        f"{verdict} ({answer.candidate_count} candidate(s))"
+    )
+    typer.echo("candidates (best first):")
+    typer.echo("  spare_id\tserial\tpart_number\tsubstitute\twarehouse\tkm\tband\teta")
+    for c in answer.candidates:
+        typer.echo(
+            f"  {c.spare_id}\t{c.serial}\t{c.part_number}\t{'yes' if c.substitute else 'no'}\t"
+            f"{c.warehouse_code}\t{c.distance_km}\t{c.band_minutes}\t{c.eta_minutes}"
+        )
+    counts = ", ".join(f"{k}: {v}" for k, v in answer.rejected_counts.items())
+    typer.echo(f"rejected (nearest first; {counts}):")
+    typer.echo("  spare_id\tpart_number\twarehouse\treason\tkm\teta")
+    for r in answer.rejected:
+        eta = "" if r.eta_minutes is None else r.eta_minutes
+        typer.echo(
+            f"  {r.spare_id}\t{r.part_number}\t{r.warehouse_code}\t{r.reason}\t"
+            f"{r.distance_km}\t{eta}"
+        )
+
+
+@app.command()
+def coverage(
+    customer: Annotated[str | None, typer.Option(help="Only this customer's sites.")] = None,
+    deadline: Annotated[
+        int | None, typer.Option(help="Deadline in minutes (default: the configured 240).")
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Every pair as CSV on stdout.")] = False,
+) -> None:
+    """Every site x installed part: reachable or not, gaps, stocking plan (设备预购表)."""
+    import csv
+    import sys
+
+    from inventory_service import coverage as coverage_service
+
+    with get_database().transaction(write=False) as session:
+        result = coverage_service.compute(
+            session,
+            actor=auth.SYSTEM,
+            customer_code=customer,
+            deadline_minutes=deadline,
+            progress=True,
+        )
+    if csv_out:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            [
+                "site_code",
+                "customer_code",
+                "part_number",
+                "installed",
+                "reachable",
+                "best_eta_minutes",
+                "best_warehouse_code",
+            ]
+        )
+        for p in result.pairs:
+            writer.writerow(
+                [
+                    p.site_code,
+                    p.customer_code,
+                    p.part_number,
+                    p.installed,
+                    p.reachable,
+                    "" if p.best_eta_minutes is None else p.best_eta_minutes,
+                    p.best_warehouse_code or "",
+                ]
+            )
+        return
+    typer.echo(
+        f"coverage within {result.deadline_minutes} min: {result.covered}/{len(result.pairs)} "
+        f"site x part pairs ({result.share_covered:.1%})"
+    )
+    gaps = [p for p in result.pairs if not p.reachable]
+    typer.echo(f"gaps ({len(gaps)}):")
+    for p in gaps:
+        typer.echo(f"  {p.site_code}\t{p.customer_code}\t{p.part_number}\tinstalled {p.installed}")
+    typer.echo(f"stocking plan ({len(result.plan)} addition(s), greedy set cover):")
+    typer.echo("  warehouse\tpart_number\tquantity\tcloses")
+    for a in result.plan:
+        typer.echo(
+            f"  {a.warehouse_code}\t{a.part_number}\t{a.quantity}\t{', '.join(a.site_codes)}"
+        )
+    for site_code, part_number in result.uncoverable:
+        typer.echo(f"  uncoverable: {site_code}\t{part_number} (no warehouse reaches it in time)")
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[
