@@ -8,7 +8,9 @@ one-line reason, never a stack trace.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -51,6 +53,12 @@ app = ServiceTyper(
 )
 token_app = ServiceTyper(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+import_app = ServiceTyper(help="Bulk imports (whole file validated first; all or nothing).")
+app.add_typer(import_app, name="import")
+report_app = ServiceTyper(
+    help="Reports for the contract's periodic summaries.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
 
 
 @app.command()
@@ -112,6 +120,34 @@ def verify_ledger() -> None:
     typer.echo(f"ledger replay: {totals.units} units, {totals.movements} movements: {verdict}")
     if problems:
         raise typer.Exit(1)
+
+
+@import_app.command("devices")
+def import_devices(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .xlsx file.")
+    ],
+    actor: Annotated[str, typer.Option(help="Name written into each history row.")] = "import",
+) -> None:
+    """Import devices from CSV/XLSX; every bad row is listed and nothing is written."""
+    from inventory_service import device_import
+    from inventory_service.errors import ValidationFailed
+    from inventory_service.progress import Progress
+
+    caller = auth.Caller(token_id=0, name=actor, role=Role.ADMIN)
+    try:
+        with get_database().transaction() as session, Progress("import devices") as bar:
+            count = device_import.import_devices(
+                session, actor=caller, content=file.read_bytes(), filename=file.name, progress=bar
+            )
+    except ValidationFailed as exc:
+        for problem in exc.details:
+            row = f"row {problem['row']}, " if "row" in problem else ""
+            column = problem.get("column", problem.get("field", ""))
+            typer.echo(f"{row}{column}: {problem['reason']}", err=True)
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"imported {count} devices from {file.name}", err=True)
 
 
 @app.command()
@@ -277,6 +313,52 @@ def token_demo() -> None:
     typer.echo("Demo tokens (press Authorize in /docs and paste one):")
     for role, token in issued.items():
         typer.echo(f"  {role:<10} {token}")
+
+
+@report_app.command("replacements")
+def report_replacements(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM, e.g. 2026-10.")] = None,
+    quarter: Annotated[str | None, typer.Option(help="YYYY-Qn, e.g. 2026-Q4.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First local date, YYYY-MM-DD (with --to).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last local date, inclusive (with --from).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json, csv or xlsx.")] = "json",
+    lang: Annotated[str, typer.Option(help="Headings of csv and xlsx: en or zh.")] = "en",
+    customer: Annotated[str | None, typer.Option(help="Only this customer's rows.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """The replacement report of a month, a quarter or a date range (progress on stderr)."""
+    from inventory_service import reports, reports_export
+    from inventory_service.errors import ValidationFailed
+    from inventory_service.spares_export import Lang
+
+    if fmt not in set(reports_export.ReportFormat):
+        raise ValidationFailed.field("format", f"{fmt!r}: expected json, csv or xlsx")
+    if lang not in set(Lang):
+        raise ValidationFailed.field("lang", f"{lang!r}: expected en or zh")
+    report_format, report_lang = reports_export.ReportFormat(fmt), Lang(lang)
+    period = reports.parse_period(
+        month=month, quarter=quarter, date_from=date_from, date_to=date_to
+    )
+    with get_database().transaction(write=False) as session:
+        report = reports.replacement_report(
+            session, actor=auth.SYSTEM, period=period, customer_code=customer, progress=True
+        )
+    if report_format is reports_export.ReportFormat.JSON:
+        data = report.model_dump_json(by_alias=True, indent=2).encode() + b"\n"
+    else:
+        data = reports_export.render(report, report_format, report_lang)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+        typer.echo(f"{len(report.rows)} replacement(s) written to {output}", err=True)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from strawberry.types import Info
 
 from api.graphql import types as t
 from api.graphql.context import Context, get_context
+from api.graphql.mutations import Mutation
 from inventory_service import catalogue, places
 from inventory_service.pagination import DEFAULT_LIMIT
 from inventory_service.settings import Settings
@@ -183,7 +184,7 @@ def build_schema(cfg: Settings) -> strawberry.Schema:
     ]
     if not cfg.graphql_introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:
