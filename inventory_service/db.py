@@ -84,10 +84,14 @@ class Database:
     def session(self, *, write: bool = False) -> Session:
         """A new session; `write=True` takes SQLite's write lock at BEGIN."""
         if self._bind is not None:
-            return Session(
+            session = Session(
                 bind=self._bind, join_transaction_mode="create_savepoint", expire_on_commit=False
             )
-        return Session(self.write_engine if write else self.engine, expire_on_commit=False)
+        else:
+            session = Session(self.write_engine if write else self.engine, expire_on_commit=False)
+        # Read-only sessions never see uncommitted rows; caches may trust what they read.
+        session.info["write"] = write
+        return session
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:

@@ -42,11 +42,12 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, case, false, not_, or_
 from sqlalchemy import select as sa_select
@@ -59,7 +60,7 @@ from inventory_service.errors import NotFound, ValidationFailed
 from inventory_service.geo import distance_bounds_km, distance_km
 from inventory_service.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.settings import get_settings
-from models import Component, Device, Part, Site, SpareUnit, UnitStatus, Warehouse
+from models import Component, Device, Movement, Part, Site, SpareUnit, UnitStatus, Warehouse
 from models.reachability import (
     REJECTION_REASONS,
     AvailabilityRead,
@@ -327,29 +328,71 @@ class _Plan:
     rejected_counts: dict[str, int]
 
 
+# The grouped counts of a category's considered units, cached per process. Every change of a
+# unit's status or warehouse writes a ledger row, so the ledger's last id tells whether the
+# counts can have changed; a short age limit bounds what PostgreSQL's out-of-order commits
+# could hide (a lower id committing after a higher one was seen).
+COUNTS_MAX_AGE_SECONDS: Final = 1.0
+_counts_cache: dict[tuple[int, ...], tuple[int | None, float, list[Any]]] = {}
+_counts_lock = threading.Lock()
+
+
+def clear_caches() -> None:
+    """Forget cached counts: for a database restored or truncated under a running process
+    (the ledger-id check assumes the ledger only grows, which the service itself ensures)."""
+    with _counts_lock:
+        _counts_cache.clear()
+
+
+def _ledger_mark(session: Session) -> int | None:
+    return session.execute(sa_select(func.max(col(Movement.id)))).scalar_one_or_none()
+
+
+def _grouped_counts(session: Session, parts: PartSet) -> list[Any]:
+    # A write session may hold uncommitted rows (and SQLite reuses the ids of rolled-back
+    # ones): only read sessions, which see committed rows alone, use and fill the cache.
+    cacheable = session.info.get("write") is False
+    key = tuple(sorted(parts.numbers))
+    mark = _ledger_mark(session) if cacheable else None
+    now = time.monotonic()
+    with _counts_lock:
+        cached = _counts_cache.get(key) if cacheable else None
+    if cached is not None and cached[0] == mark and now - cached[1] <= COUNTS_MAX_AGE_SECONDS:
+        return cached[2]
+    groups = list(
+        session.execute(
+            sa_select(
+                col(SpareUnit.warehouse_id),
+                col(SpareUnit.part_id),
+                col(SpareUnit.status),
+                col(SpareUnit.genuine),
+                func.count(),
+            )
+            .where(
+                col(SpareUnit.part_id).in_(list(parts.numbers)),
+                col(SpareUnit.status).not_in(NOT_CONSIDERED),
+                col(SpareUnit.warehouse_id).is_not(None),
+            )
+            .group_by(
+                col(SpareUnit.part_id),
+                col(SpareUnit.status),
+                col(SpareUnit.genuine),
+                col(SpareUnit.warehouse_id),
+            )
+        ).all()
+    )
+    if cacheable:
+        with _counts_lock:
+            if len(_counts_cache) > 4096:
+                _counts_cache.clear()
+            _counts_cache[key] = (mark, now, groups)
+    return groups
+
+
 def _plan(session: Session, site: Site, part: Part, deadline: int) -> _Plan:
     parts = part_set(session, part)
     point = site_point(site)
-    groups = session.execute(
-        sa_select(
-            col(SpareUnit.warehouse_id),
-            col(SpareUnit.part_id),
-            col(SpareUnit.status),
-            col(SpareUnit.genuine),
-            func.count(),
-        )
-        .where(
-            col(SpareUnit.part_id).in_(list(parts.numbers)),
-            col(SpareUnit.status).not_in(NOT_CONSIDERED),
-            col(SpareUnit.warehouse_id).is_not(None),
-        )
-        .group_by(
-            col(SpareUnit.part_id),
-            col(SpareUnit.status),
-            col(SpareUnit.genuine),
-            col(SpareUnit.warehouse_id),
-        )
-    ).all()
+    groups = _grouped_counts(session, parts)
     stops = load_stops(session)
     legs = {wid: quick_reach(point, stops[wid]) for wid in {g[0] for g in groups}}
     counts = dict.fromkeys(REJECTION_REASONS, 0)
@@ -384,7 +427,14 @@ def _candidate_rows(session: Session, plan: _Plan, limit: int | None) -> list[tu
         eta = plan.legs[wid].eta_minutes
         assert eta is not None
         by_eta[eta].append(wid)
-    exact_first = case((col(SpareUnit.part_id) == plan.parts.exact_id, 0), else_=1)
+    return _rows_by_eta(session, plan.parts, by_eta, limit)
+
+
+def _rows_by_eta(
+    session: Session, parts: PartSet, by_eta: dict[int, list[int]], limit: int | None
+) -> list[tuple[int, ...]]:
+    """Candidates of the warehouses grouped by ETA, best tier first, at most `limit`."""
+    exact_first = case((col(SpareUnit.part_id) == parts.exact_id, 0), else_=1)
     out: list[tuple[int, ...]] = []
     for eta in sorted(by_eta):
         remaining = None if limit is None else limit - len(out)
@@ -398,7 +448,7 @@ def _candidate_rows(session: Session, plan: _Plan, limit: int | None) -> list[tu
                 col(SpareUnit.warehouse_id),
             )
             .where(col(SpareUnit.warehouse_id).in_(sorted(by_eta[eta])))
-            .where(*_candidate_condition(plan.parts))
+            .where(*_candidate_condition(parts))
             .order_by(exact_first, col(SpareUnit.received_at), col(SpareUnit.id))
         )
         if remaining is not None:
@@ -565,9 +615,20 @@ def availability(
 def candidate_spare_ids(
     session: Session, *, site: Site, part: Part, deadline_minutes: int, limit: int | None = None
 ) -> list[int]:
-    """Ids of the candidate units for (site, part, deadline), best first."""
-    plan = _plan(session, site, part, deadline_minutes)
-    return [row[0] for row in _candidate_rows(session, plan, limit)]
+    """Ids of the candidate units for (site, part, deadline), best first.
+
+    Reservations call this on every attempt, so it skips the counts availability shows: the
+    warehouses are tiered by ETA in Python and each tier is asked for its best units, nearest
+    tier first, until `limit` are found (the same order as availability's candidates).
+    """
+    parts = part_set(session, part)
+    point = site_point(site)
+    by_eta: dict[int, list[int]] = defaultdict(list)
+    for wid, stop in load_stops(session).items():
+        eta = quick_reach(point, stop).eta_minutes
+        if eta is not None and eta <= deadline_minutes:
+            by_eta[eta].append(wid)
+    return [row[0] for row in _rows_by_eta(session, parts, by_eta, limit)]
 
 
 def unit_leg(session: Session, *, site: Site, spare: SpareUnit) -> Leg:

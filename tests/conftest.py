@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 import models
 from api.app import create_app
-from inventory_service import auth, migrate, stock
+from inventory_service import auth, migrate, reachability, stock
 from inventory_service.db import Database, normalize_url
 from inventory_service.settings import Settings, replace_settings
 
@@ -134,6 +134,7 @@ def backend(db_url: str) -> str:
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     """A database whose every session joins one outer transaction, rolled back after the test."""
+    reachability.clear_caches()
     engine_db = Database(db_url)
     with engine_db.write_engine.connect() as connection:
         outer = connection.begin()
@@ -166,6 +167,7 @@ def _truncate(db: Database) -> None:
 @pytest.fixture
 def committed_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     """A real database with real commits on separate connections (concurrency tests)."""
+    reachability.clear_caches()
     if make_url(db_url).get_backend_name() == "sqlite":
         path = tmp_path / "committed.db"
         shutil.copy(sqlite_template, path)

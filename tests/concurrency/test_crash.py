@@ -89,14 +89,14 @@ def test_a_killed_server_leaves_no_half_written_reservation(
         factories.site(session, "SY-CORE")
         factories.warehouse(session, "WH-SY")
         factories.part(session, "PSU-750W")
-        for i in range(300):
+        for i in range(150):
             factories.spare(session, f"C{i:03d}")
     make_headers: TokenFactory = _token_factory(committed_db)
     headers = make_headers("engineer", name="crash-test")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     confirmed: dict[str, dict[str, object]] = {}
-    keys = [f"crash-{i}" for i in range(400)]
+    keys = [f"crash-{i}" for i in range(200)]
 
     def fire(key: str) -> None:
         try:
