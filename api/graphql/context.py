@@ -27,6 +27,7 @@ from inventory_service.errors import DomainError
 from models import Role
 
 T = TypeVar("T")
+L = TypeVar("L")
 
 
 def graphql_error(exc: DomainError) -> GraphQLError:
@@ -82,11 +83,12 @@ class Context(BaseContext):
             )
         return self.caller
 
-    def loader(self, name: str, factory: Callable[[], Any]) -> Any:
+    def loader(self, name: str, factory: Callable[[], L]) -> L:
         """The request's DataLoader called `name`, created on first use."""
         if name not in self.loaders:
             self.loaders[name] = factory()
-        return self.loaders[name]
+        found: L = self.loaders[name]
+        return found
 
     def close(self) -> None:
         if self._session is not None:

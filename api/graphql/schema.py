@@ -8,7 +8,8 @@ unexpected errors are masked (code `internal_error`) and logged; introspection i
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -25,14 +26,16 @@ from strawberry.types import Info
 
 from api.graphql import types as t
 from api.graphql.context import Context, get_context
-from inventory_service import catalogue, places
+from inventory_service import catalogue, places, stock
 from inventory_service.pagination import DEFAULT_LIMIT
 from inventory_service.settings import Settings
+from models import UnitStatus
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
 
 log = logging.getLogger("inventory.graphql")
 Ctx = Info[Context, None]
+T = TypeVar("T")
 
 
 def _sites(session: Any, **kwargs: Any) -> Any:
@@ -142,6 +145,83 @@ class Query:
         )
         items = [t.Part.from_pydantic(PartRead.model_validate(p)) for p in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One part by number (null when unknown).")
+    async def part(self, info: Ctx, part_number: str) -> t.Part | None:
+        found = await _or_none(info.context.run(catalogue.get_part, part_number=part_number))
+        return t.Part.from_pydantic(PartRead.model_validate(found)) if found else None
+
+    @strawberry.field(description="Spare units the caller may see, as `GET /spares` lists them.")
+    async def spares(
+        self,
+        info: Ctx,
+        part_number: str | None = None,
+        warehouse_code: str | None = None,
+        status: UnitStatus | None = None,
+        genuine: bool | None = None,
+        serial: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.SpareUnit]:
+        ctx = info.context
+        filters = stock.SpareFilter(
+            part_number=part_number,
+            warehouse_code=warehouse_code,
+            status=status,
+            genuine=genuine,
+            serial=serial,
+        )
+        page = await ctx.run(
+            stock.list_units, actor=ctx.caller, limit=limit, cursor=cursor, filters=filters
+        )
+        items = [t.SpareUnit.from_pydantic(u) for u in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One spare unit (null when not visible).")
+    async def spare(self, info: Ctx, id: strawberry.ID) -> t.SpareUnit | None:
+        ctx = info.context
+        found = await _or_none(ctx.run(stock.get, actor=ctx.caller, spare_id=_id(id)))
+        return t.SpareUnit.from_pydantic(found) if found else None
+
+    @strawberry.field(description="Units per part number × warehouse × status (`/spares/summary`).")
+    async def spares_summary(
+        self,
+        info: Ctx,
+        part_number: str | None = None,
+        warehouse_code: str | None = None,
+        status: UnitStatus | None = None,
+        genuine: bool | None = None,
+    ) -> t.SpareSummaryType:
+        ctx = info.context
+        filters = stock.SpareFilter(
+            part_number=part_number, warehouse_code=warehouse_code, status=status, genuine=genuine
+        )
+        found = await ctx.run(stock.summary, actor=ctx.caller, filters=filters)
+        return t.SpareSummaryType.from_pydantic(found)
+
+
+async def _or_none(call: Awaitable[T]) -> T | None:
+    """The answer, or None where REST would answer 404 (existence does not leak)."""
+    try:
+        return await call
+    except GraphQLError as exc:
+        if (exc.extensions or {}).get("code") == "not_found":
+            return None
+        raise
+
+
+def _id(value: strawberry.ID) -> int:
+    """An `ID` argument as the integer id REST uses (else `validation_error`)."""
+    try:
+        return int(value)
+    except ValueError:
+        raise GraphQLError(
+            f"{value!r} is not an id",
+            extensions={
+                "code": "validation_error",
+                "details": [{"field": "id", "reason": "not an integer id"}],
+            },
+        ) from None
 
 
 def _should_mask(error: GraphQLError) -> bool:

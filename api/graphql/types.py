@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from strawberry.experimental.pydantic import type as from_model
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
+from api.graphql import loaders
+from api.graphql.context import Context
+from inventory_service.pagination import DEFAULT_LIMIT
+from models.ledger import MovementRead
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
 from models.reservation import RepairRead, ReplacementRead, ReservationRead
+from models.spare import ProvenanceRead, SpareRead, SpareSummary, SpareSummaryRow
 
 T = TypeVar("T")
 
@@ -40,7 +46,62 @@ class Warehouse:
 @from_model(model=PartRead, all_fields=True)
 class Part:
     id: strawberry.ID
+    part_number: str
     specs: JSON
+
+    @strawberry.field(description="Parts that may replace this one under the contract's rule.")
+    async def substitutes(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[Part, strawberry.lazy("api.graphql.types")]]:
+        found = await loaders.substitutes(info.context).load(self.part_number)
+        return [Part.from_pydantic(p) for p in found]
+
+
+@from_model(model=ProvenanceRead, all_fields=True)
+class Provenance:
+    pass
+
+
+@from_model(model=MovementRead, all_fields=True)
+class Movement:
+    id: strawberry.ID
+    spare_id: strawberry.ID
+
+
+@from_model(model=SpareRead, all_fields=True)
+class SpareUnit:
+    id: strawberry.ID
+    part_number: str
+    warehouse_code: str | None
+
+    @strawberry.field(description="The unit's part in the catalogue.")
+    async def part(self, info: Info[Context, None]) -> Part | None:
+        found = await loaders.part(info.context).load(self.part_number)
+        return Part.from_pydantic(found) if found else None
+
+    @strawberry.field(description="The warehouse holding the unit (null when out of stock).")
+    async def warehouse(self, info: Info[Context, None]) -> Warehouse | None:
+        if self.warehouse_code is None:
+            return None
+        found = await loaders.warehouse(info.context).load(self.warehouse_code)
+        return Warehouse.from_pydantic(found) if found else None
+
+    @strawberry.field(description="The unit's first ledger rows, oldest first (max 500).")
+    async def movements(
+        self, info: Info[Context, None], limit: int = DEFAULT_LIMIT
+    ) -> list[Movement]:
+        found = await loaders.movements(info.context, limit).load(int(self.id))
+        return [Movement.from_pydantic(m) for m in found]
+
+
+@from_model(model=SpareSummaryRow, all_fields=True, name="SpareSummaryRow")
+class SpareSummaryRowType:
+    pass
+
+
+@from_model(model=SpareSummary, all_fields=True, name="SpareSummary")
+class SpareSummaryType:
+    pass
 
 
 @from_model(model=ReservationRead, all_fields=True)

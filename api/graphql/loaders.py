@@ -1,0 +1,63 @@
+"""Per-request DataLoaders: every relation is one query per batch, never one per parent.
+
+Each loader is created on first use in a request (`ctx.loader`) and its batch function runs
+ONE `inventory_service.lookups` query through `ctx.run` (off the event loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from api.graphql.context import Context
+from inventory_service import lookups
+from models.ledger import MovementRead
+from models.part import PartRead
+from models.place import WarehouseRead
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _keyed(
+    ctx: Context, fetch: Callable[..., dict[K, V]], default: Any = None, **kwargs: Any
+) -> Callable[[Sequence[K]], Any]:
+    async def load(keys: Sequence[K]) -> list[V]:
+        found = await ctx.run(fetch, list(keys), **kwargs)
+        return [found.get(key, default) for key in keys]
+
+    return load
+
+
+def part(ctx: Context) -> DataLoader[str, PartRead | None]:
+    """Catalogue parts by part number."""
+    return ctx.loader("part", lambda: DataLoader(_keyed(ctx, lookups.parts_by_number)))
+
+
+def warehouse(ctx: Context) -> DataLoader[str, WarehouseRead | None]:
+    """Warehouses by code."""
+    return ctx.loader("warehouse", lambda: DataLoader(_keyed(ctx, lookups.warehouses_by_code)))
+
+
+def substitutes(ctx: Context) -> DataLoader[str, list[PartRead]]:
+    """Parts that may replace a part number (itself first)."""
+    return ctx.loader(
+        "substitutes", lambda: DataLoader(_keyed(ctx, lookups.substitutes_by_number, []))
+    )
+
+
+def movements(ctx: Context, limit: int) -> DataLoader[int, list[MovementRead]]:
+    """The first `limit` ledger rows of spare units by id."""
+
+    def make() -> DataLoader[int, list[MovementRead]]:
+        async def load(keys: Sequence[int]) -> list[list[MovementRead]]:
+            found = await ctx.run(
+                lookups.movements_by_spare, actor=ctx.caller, spare_ids=list(keys), limit=limit
+            )
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load)
+
+    return ctx.loader(f"movements:{limit}", make)
