@@ -8,11 +8,13 @@ unexpected errors are masked (code `internal_error`) and logged; introspection i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -23,10 +25,13 @@ from strawberry.extensions import (
 )
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.graphql import types as t
-from api.graphql.context import Context, get_context
-from inventory_service import catalogue, places, stock
+from api.graphql.context import Context, bearer, get_context
+from inventory_service import catalogue, events, places, stock
+from inventory_service.auth import Caller
+from inventory_service.errors import DomainError, NotFound
 from inventory_service.pagination import DEFAULT_LIMIT
 from inventory_service.settings import Settings
 from models import UnitStatus
@@ -200,6 +205,31 @@ class Query:
         return t.SpareSummaryType.from_pydantic(found)
 
 
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Committed movements of units of `partNumber`, from the time of subscribing "
+        "(the dispatcher's live board). A customer may watch only parts it may see."
+    )
+    async def spare_changed(self, info: Ctx, part_number: str) -> AsyncIterator[t.SpareChange]:
+        ctx = info.context
+        await ctx.run(_check_watchable, actor=ctx.caller, part_number=part_number)
+        if not events.enabled():
+            raise GraphQLError(
+                "live changes need INVENTORY_REDIS_URL",
+                extensions={"code": "unavailable", "details": []},
+            )
+        async for change in events.changes(part_number):
+            yield t.SpareChange.from_pydantic(change)
+
+
+def _check_watchable(session: Any, *, actor: Caller, part_number: str) -> None:
+    part = catalogue.get_part(session, part_number=part_number)
+    visible = stock.visible_part_ids(session, actor)
+    if visible is not None and part.id not in visible:
+        raise NotFound(f"part {part_number!r} not found")
+
+
 async def _or_none(call: Awaitable[T]) -> T | None:
     """The answer, or None where REST would answer 404 (existence does not leak)."""
     try:
@@ -255,7 +285,9 @@ MASKED = "Unexpected error."
 def build_schema(cfg: Settings) -> strawberry.Schema:
     """The schema with the safety limits of these settings."""
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth),
+        # A level is a field on the path (`{ device { site { code } } }` has 3); strawberry
+        # counts the top-level field as depth 0, hence the - 1.
+        lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth - 1),
         lambda: MaxTokensLimiter(max_token_count=4000),
         lambda: MaxAliasesLimiter(max_alias_count=30),
         CodeUnmaskedErrors,
@@ -263,12 +295,32 @@ def build_schema(cfg: Settings) -> strawberry.Schema:
     ]
     if not cfg.graphql_introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, extensions=extensions)
+    return strawberry.Schema(query=Query, subscription=Subscription, extensions=extensions)
+
+
+ACK: UnsetType = cast(UnsetType, UNSET)  # a plain `connection_ack` with no payload
+
+
+class GraphQLApp(GraphQLRouter[Context, None]):
+    """The router, with websocket authentication from the `connection_init` payload."""
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        if context._caller is not None:
+            return ACK
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        value = params.get("Authorization", params.get("authorization"))
+        try:
+            await run_in_threadpool(
+                context.authenticate, bearer(value if isinstance(value, str) else None)
+            )
+        except DomainError as exc:
+            raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
+        return ACK
 
 
 def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:
-    """The /graphql endpoint; GraphiQL only in development."""
-    return GraphQLRouter(
+    """The /graphql endpoint (HTTP and graphql-transport-ws); GraphiQL only in development."""
+    return GraphQLApp(
         build_schema(cfg),
         context_getter=get_context,  # type: ignore[arg-type]  # a yield dependency
         graphql_ide="graphiql" if cfg.environment == "development" else None,

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from api.graphql import loaders
 from api.graphql.context import Context
 from inventory_service.pagination import DEFAULT_LIMIT
+from models.events import SpareChange as SpareChangeRead
 from models.ledger import MovementRead
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
@@ -92,6 +93,16 @@ class SpareUnit:
     ) -> list[Movement]:
         found = await loaders.movements(info.context, limit).load(int(self.id))
         return [Movement.from_pydantic(m) for m in found]
+
+
+@from_model(
+    model=SpareChangeRead,
+    all_fields=True,
+    description="One committed movement of a spare unit (no actor or reference).",
+)
+class SpareChange:
+    movement_id: strawberry.ID
+    spare_id: strawberry.ID
 
 
 @from_model(model=SpareSummaryRow, all_fields=True, name="SpareSummaryRow")
