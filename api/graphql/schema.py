@@ -27,9 +27,10 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 from strawberry.types.unset import UNSET, UnsetType
 
+from api.deps import STAFF
 from api.graphql import types as t
 from api.graphql.context import Context, bearer, get_context
-from inventory_service import catalogue, events, places, stock
+from inventory_service import catalogue, events, places, repairs, stock
 from inventory_service.auth import Caller
 from inventory_service.errors import DomainError, NotFound
 from inventory_service.pagination import DEFAULT_LIMIT
@@ -37,6 +38,7 @@ from inventory_service.settings import Settings
 from models import UnitStatus
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
+from models.reservation import RepairStatus
 
 log = logging.getLogger("inventory.graphql")
 Ctx = Info[Context, None]
@@ -203,6 +205,39 @@ class Query:
         )
         found = await ctx.run(stock.summary, actor=ctx.caller, filters=filters)
         return t.SpareSummaryType.from_pydantic(found)
+
+    @strawberry.field(description="Repair orders (staff), as `GET /repairs` lists them.")
+    async def repairs(
+        self,
+        info: Ctx,
+        status: RepairStatus | None = None,
+        vendor: str | None = None,
+        rma_number: str | None = None,
+        spare_id: strawberry.ID | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Repair]:
+        ctx = info.context
+        ctx.require(*STAFF)
+        page = await ctx.run(
+            repairs.list_orders,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            vendor=vendor,
+            rma_number=rma_number,
+            spare_id=None if spare_id is None else _id(spare_id),
+        )
+        return t.Page(
+            items=[t.Repair.from_pydantic(r) for r in page.items], next_cursor=page.next_cursor
+        )
+
+    @strawberry.field(description="One repair order (staff; null when unknown).")
+    async def repair(self, info: Ctx, id: strawberry.ID) -> t.Repair | None:
+        ctx = info.context
+        ctx.require(*STAFF)
+        found = await _or_none(ctx.run(repairs.get, repair_id=_id(id)))
+        return t.Repair.from_pydantic(found) if found else None
 
 
 @strawberry.type
