@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RequestContextMiddleware
-from api.rest import customers, health, parts, places, repairs, spares
+from api.rest import customers, devices, health, parts, places, repairs, spares
 from inventory_service import __version__, events, startup
 from inventory_service.db import Database, get_database
 from inventory_service.settings import Settings, get_settings
@@ -34,6 +34,7 @@ def api_router() -> APIRouter:
     router.include_router(places.sites)
     router.include_router(places.warehouses)
     router.include_router(parts.router)
+    router.include_router(devices.router)
     router.include_router(repairs.router)
     router.include_router(spares.router)
     router.include_router(spares.stocktakes)

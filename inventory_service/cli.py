@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -51,6 +52,8 @@ app = ServiceTyper(
 )
 token_app = ServiceTyper(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+import_app = ServiceTyper(help="Bulk imports (whole file validated first; all or nothing).")
+app.add_typer(import_app, name="import")
 
 
 @app.command()
@@ -112,6 +115,34 @@ def verify_ledger() -> None:
     typer.echo(f"ledger replay: {totals.units} units, {totals.movements} movements: {verdict}")
     if problems:
         raise typer.Exit(1)
+
+
+@import_app.command("devices")
+def import_devices(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .xlsx file.")
+    ],
+    actor: Annotated[str, typer.Option(help="Name written into each history row.")] = "import",
+) -> None:
+    """Import devices from CSV/XLSX; every bad row is listed and nothing is written."""
+    from inventory_service import device_import
+    from inventory_service.errors import ValidationFailed
+    from inventory_service.progress import Progress
+
+    caller = auth.Caller(token_id=0, name=actor, role=Role.ADMIN)
+    try:
+        with get_database().transaction() as session, Progress("import devices") as bar:
+            count = device_import.import_devices(
+                session, actor=caller, content=file.read_bytes(), filename=file.name, progress=bar
+            )
+    except ValidationFailed as exc:
+        for problem in exc.details:
+            row = f"row {problem['row']}, " if "row" in problem else ""
+            column = problem.get("column", problem.get("field", ""))
+            typer.echo(f"{row}{column}: {problem['reason']}", err=True)
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"imported {count} devices from {file.name}", err=True)
 
 
 @token_app.command("create")

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field as PField
+from pydantic import field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
@@ -17,6 +18,7 @@ from models.base import (
     ReadModel,
     RequestModel,
     Serial,
+    Text,
     UTCDateTime,
     utcnow,
 )
@@ -109,12 +111,43 @@ class DeviceCreate(RequestModel):
 
 
 class DeviceUpdate(RequestModel):
+    """The fields a PATCH may change; a level may be cleared with null, the rest may not."""
+
     firmware_version: Name | None = None
     patch_level: Name | None = None
     microcode_level: Name | None = None
     config: dict[str, Any] | None = None
     status: DeviceStatusIn | None = None
     hostname: Name | None = None
+    reference: Text | None = PField(
+        default=None, description="Ticket or change number written into the history row."
+    )
+
+    @field_validator("config", "status", "hostname", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class ComponentInstall(RequestModel):
+    slot: Name
+    part_number: Code
+    serial: Serial
+    reference: Text | None = None
+
+
+class ComponentSwap(RequestModel):
+    """The new part for a slot; the removed part's number and serial go into the history."""
+
+    part_number: Code
+    serial: Serial
+    reference: Text | None = None
+
+
+class ImportResult(ReadModel):
+    imported: int
 
 
 class ComponentRead(ReadModel):

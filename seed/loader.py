@@ -24,6 +24,7 @@ from models.base import utcnow
 from models.part import PartCreate
 from models.place import CustomerCreate, WarehouseCreate
 from models.spare import Condition, Provenance, SpareReceive
+from seed.devices import load_devices, load_sites
 
 DATA = Path(__file__).parent / "data"
 SEED_ACTOR = Caller(token_id=0, name="seed", role=Role.ADMIN)
@@ -165,6 +166,8 @@ STEPS: list[tuple[str, Step]] = [
     ("parts", load_parts),
     ("warehouses", load_warehouses),
     ("spares", load_spares),
+    ("sites", load_sites),
+    ("devices", load_devices),
 ]
 
 

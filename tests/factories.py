@@ -173,3 +173,37 @@ def installed_part(
     session.add(component)
     session.flush()
     return component
+
+
+def device(
+    session: Session,
+    serial: str,
+    *,
+    site_code: str = "SY-01",
+    vendor: str = "Huawei",
+    model: str = "NE40E-X8",
+    status: str = "in_service",
+    patch_level: str | None = None,
+    components: list[tuple[str, str, str]] | None = None,
+) -> Device:
+    """Register a device through the register (components as (slot, part_number, serial))."""
+    from inventory_service import register
+    from models.device import ComponentCreate, DeviceCreate, DeviceStatus
+
+    return register.create_device(
+        session,
+        actor=ACTOR,
+        data=DeviceCreate(
+            site_code=site_code,
+            vendor=vendor,
+            model=model,
+            hostname=f"h-{serial}",
+            serial=serial,
+            status=DeviceStatus(status),
+            patch_level=patch_level,
+            components=[
+                ComponentCreate(slot=slot, part_number=pn, serial=sn)
+                for slot, pn, sn in (components or [])
+            ],
+        ),
+    )

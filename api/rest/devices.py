@@ -1,0 +1,283 @@
+"""The device register (设备档案): devices, their components, history and bulk import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from starlette.datastructures import UploadFile
+
+from api.deps import FieldRole, Reader, SessionDep, allow
+from api.idempotency import IdempotencyDep, _body
+from api.schemas import Limit, PageOf
+from inventory_service import device_import, register
+from inventory_service.auth import Caller
+from inventory_service.errors import PreconditionFailed, ValidationFailed
+from inventory_service.pagination import DEFAULT_LIMIT
+from models import DeviceStatus, Role
+from models.base import Text
+from models.device import (
+    ComponentInstall,
+    ComponentSwap,
+    DeviceCreate,
+    DeviceHistoryRead,
+    DeviceRead,
+    DeviceUpdate,
+    ImportResult,
+)
+
+router = APIRouter(prefix="/devices", tags=["devices"])
+
+Registrar = Annotated[Caller, allow(Role.DISPATCHER)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The `ETag` of a GET: the write is refused (412) if the device changed since.",
+    ),
+]
+Reference = Annotated[
+    Text | None, Query(description="Ticket or change number written into the history row.")
+]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The device version an `If-Match` header names (None: no precondition)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed(
+            "If-Match does not name a version of this device",
+            details=[{"field": "If-Match", "reason": "not an ETag this service issued"}],
+        )
+    return int(tag)
+
+
+def _answer(session: SessionDep, actor: Caller, device_id: int, response: Response) -> DeviceRead:
+    view = register.get_device(session, actor=actor, device_id=device_id)
+    response.headers["ETag"] = etag(view.version)
+    return view.device
+
+
+@router.post("", status_code=201, response_model=DeviceRead)
+def create_device(
+    data: DeviceCreate, session: SessionDep, actor: Registrar, idem: IdempotencyDep
+) -> object:
+    """Register a device with its components (admin, dispatcher); 409 on a known serial."""
+    device = register.create_device(session, actor=actor, data=data)
+    assert device.id is not None
+    view = register.get_device(session, actor=actor, device_id=device.id)
+    return idem.respond(session, 201, view.device)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+async def uploaded_file(request: Request, body: Annotated[bytes, Depends(_body)]) -> Upload:
+    """The multipart field `file`, parsed from the body the idempotency check has read."""
+    form = await request.form()
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ValidationFailed.field("file", "send the file as multipart/form-data field `file`")
+    return Upload(filename=file.filename or "upload.csv", content=await file.read())
+
+
+UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A .csv (UTF-8) or .xlsx file, one device a row.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/import", status_code=201, response_model=ImportResult, openapi_extra=UPLOAD_SCHEMA)
+def import_devices(
+    upload: Annotated[Upload, Depends(uploaded_file)],
+    session: SessionDep,
+    actor: Registrar,
+    idem: IdempotencyDep,
+) -> object:
+    """Import a CSV or XLSX file of devices, all or nothing (format: see the README).
+
+    Columns: site_code, vendor, model, hostname, serial (required); status, firmware_version,
+    patch_level, microcode_level, config (a JSON object), components
+    (`slot=part_number:serial;...`). Every bad row is reported in `details` with its `row`
+    (the header is row 1), `column` and `reason`; then nothing is written.
+    """
+    count = device_import.import_devices(
+        session, actor=actor, content=upload.content, filename=upload.filename
+    )
+    return idem.respond(session, 201, ImportResult(imported=count))
+
+
+@router.get("", response_model=PageOf[DeviceRead])
+def list_devices(
+    session: SessionDep,
+    actor: Reader,
+    serial: Annotated[
+        str | None, Query(description="The device's serial or an installed component's.")
+    ] = None,
+    site_code: str | None = None,
+    model: str | None = None,
+    status: DeviceStatus | None = None,
+    customer_code: str | None = None,
+    firmware_version: str | None = None,
+    patch_level: str | None = None,
+    vendor: str | None = None,
+    patch_level_below: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Devices whose patch level is below this one in natural version order: runs of "
+                "digits compare as numbers, runs of letters case-insensitively, other characters "
+                "only separate runs, a number sorts before letters, a prefix before its "
+                "extensions (V800R021C10SPC90 < V800R021C10SPC600 < V800R022C00; 7.3 < 7.3.2). "
+                "Devices without a patch level are not listed."
+            )
+        ),
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Response:
+    """Devices the caller may see, with their components, filtered."""
+    filters = register.DeviceFilter(
+        serial=serial,
+        site_code=site_code,
+        model=model,
+        status=status,
+        customer_code=customer_code,
+        firmware_version=firmware_version,
+        patch_level=patch_level,
+        vendor=vendor,
+        patch_level_below=patch_level_below,
+    )
+    page = register.list_devices(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
+    body = PageOf[DeviceRead](items=[v.device for v in page.items], next_cursor=page.next_cursor)
+    # The lookup by serial is a hot path: serialize once here instead of FastAPI validating
+    # the response model again (one more thread-pool hop); the schema still documents it.
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
+@router.get("/{device_id}", response_model=DeviceRead)
+def get_device(
+    device_id: int, session: SessionDep, actor: Reader, response: Response
+) -> DeviceRead:
+    """One device with its components; the `ETag` header is its version, for `If-Match`."""
+    return _answer(session, actor, device_id, response)
+
+
+@router.patch("/{device_id}", response_model=DeviceRead)
+def patch_device(
+    device_id: int,
+    data: DeviceUpdate,
+    session: SessionDep,
+    actor: FieldRole,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DeviceRead:
+    """Change levels, config, hostname or status (412 when `If-Match` is stale)."""
+    register.patch_device(
+        session,
+        actor=actor,
+        device_id=device_id,
+        data=data,
+        expected_version=expected_version(if_match),
+    )
+    return _answer(session, actor, device_id, response)
+
+
+@router.get("/{device_id}/history", response_model=PageOf[DeviceHistoryRead])
+def device_history(
+    device_id: int,
+    session: SessionDep,
+    actor: Reader,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[DeviceHistoryRead]:
+    """Every change of the device, oldest first, with before/after, actor and time."""
+    page = register.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
+    return PageOf[DeviceHistoryRead](items=page.items, next_cursor=page.next_cursor)
+
+
+@router.post("/{device_id}/components", status_code=201, response_model=DeviceRead)
+def install_component(
+    device_id: int,
+    data: ComponentInstall,
+    session: SessionDep,
+    actor: FieldRole,
+    idem: IdempotencyDep,
+) -> object:
+    """Install a part in an empty slot (409 if occupied); answers the device."""
+    register.install_component(
+        session,
+        actor=actor,
+        device_id=device_id,
+        slot=data.slot,
+        part_number=data.part_number,
+        serial=data.serial,
+        reference=data.reference,
+    )
+    view = register.get_device(session, actor=actor, device_id=device_id)
+    return idem.respond(session, 201, view.device)
+
+
+@router.post("/{device_id}/components/{slot}/swap", response_model=DeviceRead)
+def swap_component(
+    device_id: int,
+    slot: str,
+    data: ComponentSwap,
+    session: SessionDep,
+    actor: FieldRole,
+    idem: IdempotencyDep,
+) -> object:
+    """Replace the part in a slot by another; the history keeps the removed one."""
+    register.swap_component(
+        session,
+        actor=actor,
+        device_id=device_id,
+        slot=slot,
+        part_number=data.part_number,
+        serial=data.serial,
+        reference=data.reference,
+    )
+    view = register.get_device(session, actor=actor, device_id=device_id)
+    return idem.respond(session, 200, view.device)
+
+
+@router.delete("/{device_id}/components/{slot}", response_model=DeviceRead)
+def remove_component(
+    device_id: int,
+    slot: str,
+    session: SessionDep,
+    actor: FieldRole,
+    response: Response,
+    reference: Reference = None,
+) -> DeviceRead:
+    """Take the part out of a slot; answers the device without it."""
+    register.remove_component(
+        session, actor=actor, device_id=device_id, slot=slot, reference=reference
+    )
+    return _answer(session, actor, device_id, response)

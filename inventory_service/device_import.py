@@ -1,0 +1,358 @@
+"""Bulk import of devices from CSV or XLSX into the register.
+
+Rules that always hold here:
+- The whole file is validated before anything is written; every bad row is reported with its
+  row number (the header is row 1, as a spreadsheet shows it), its column and why. A file
+  with any bad row writes nothing (all-or-nothing, in the caller's transaction).
+- A row obeys exactly the rules of `POST /devices` (the same `DeviceCreate` schema), plus:
+  a serial may appear once in the file (devices and installed components alike) and not be
+  in the register already; site codes and part numbers must exist.
+- Every imported device gets its one `imported` history row in the same transaction.
+
+The file format (one row per device; header row required, column order free):
+    site_code, vendor, model, hostname, serial   required
+    status                                        optional, default in_service
+    firmware_version, patch_level, microcode_level optional
+    config                                        optional, a JSON object: {"role": "PE"}
+    components                                    optional, `slot=part_number:serial` items
+                                                  separated by `;`, e.g.
+                                                  `PSU1=PAC-2200WF:2102A1;MPU0=CR5D00E4XF90:2102B2`
+CSV is UTF-8 (a BOM is accepted), comma-separated. XLSX: the first sheet, same columns; keep
+level columns formatted as text in the spreadsheet (a number cell `7.30` would read `7.3`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pydantic import ValidationError
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from inventory_service.auth import Caller
+from inventory_service.db import flush_or_conflict
+from inventory_service.errors import DuplicateSerial, ValidationFailed
+from inventory_service.progress import Progress
+from models import Component, Device, DeviceHistory, Part, Site
+from models.base import utcnow
+from models.device import DeviceCreate
+
+REQUIRED: Final = ("site_code", "vendor", "model", "hostname", "serial")
+OPTIONAL: Final = (
+    "status",
+    "firmware_version",
+    "patch_level",
+    "microcode_level",
+    "config",
+    "components",
+)
+COLUMNS: Final = REQUIRED + OPTIONAL
+MAX_REPORTED: Final = 1000  # problems listed in one answer; the count names the rest
+_CHUNK: Final = 500  # values per IN (...) when checking the register
+_WRITE_BATCH: Final = 5000
+
+
+@dataclass
+class ImportProblems:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.total += 1
+        if len(self.items) < MAX_REPORTED:
+            self.items.append(
+                {"row": row, "column": column, "field": f"row {row}: {column}", "reason": reason}
+            )
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            more = f" (first {len(self.items)} listed)" if self.total > len(self.items) else ""
+            raise ValidationFailed(
+                f"{self.total} problem(s) in the file; nothing was imported{more}",
+                details=self.items,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    row: int
+    device: DeviceCreate
+
+
+def read_rows(content: bytes, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, column → text) for every non-blank data row; the header is checked."""
+    if filename.lower().endswith(".xlsx"):
+        raw = _xlsx_rows(content)
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed.field("file", "CSV must be UTF-8 encoded") from None
+        raw = iter(csv.reader(io.StringIO(text, newline="")))
+    header = next(raw, None)
+    if header is None:
+        raise ValidationFailed.field("file", "the file is empty (a header row is required)")
+    names = [h.strip() for h in header]
+    problems = ImportProblems()
+    for name in names:
+        if name and name not in COLUMNS:
+            problems.add(1, name, f"unknown column; expected some of {', '.join(COLUMNS)}")
+    for name in REQUIRED:
+        if name not in names:
+            problems.add(1, name, "required column is missing")
+    problems.raise_if_any()
+    for number, values in enumerate(raw, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        row = {name: values[i] if i < len(values) else "" for i, name in enumerate(names) if name}
+        if len(values) > len(names) and any(v.strip() for v in values[len(names) :]):
+            row["\0extra"] = "1"
+        yield number, row
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise ValidationFailed.field("file", "not a readable XLSX workbook") from None
+    try:
+        sheet = book.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield [_cell(v) for v in values]
+    finally:
+        book.close()
+
+
+def parse_components(text: str) -> list[dict[str, str]]:
+    """`slot=part_number:serial;...` → component dicts; ValueError names what is wrong."""
+    found = []
+    for item in text.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        slot, eq, rest = item.partition("=")
+        part_number, colon, serial = rest.partition(":")
+        if not eq or not colon:
+            raise ValueError(f"{item!r} is not slot=part_number:serial")
+        found.append(
+            {"slot": slot.strip(), "part_number": part_number.strip(), "serial": serial.strip()}
+        )
+    return found
+
+
+def _column_of(loc: Sequence[int | str]) -> str:
+    return str(loc[0]) if loc else "row"
+
+
+def parse_row(number: int, row: dict[str, str], problems: ImportProblems) -> ParsedRow | None:
+    """One row checked against `DeviceCreate`; its problems are added, None when any."""
+    if row.pop("\0extra", None):
+        problems.add(number, "row", "more cells than header columns")
+    data: dict[str, Any] = {}
+    bad = False
+    for name, value in row.items():
+        value = value.strip()
+        if not value:
+            continue
+        if name == "config":
+            try:
+                data["config"] = json.loads(value)
+            except ValueError:
+                problems.add(number, "config", "not valid JSON (a JSON object is expected)")
+                bad = True
+        elif name == "components":
+            try:
+                data["components"] = parse_components(value)
+            except ValueError as exc:
+                problems.add(number, "components", str(exc))
+                bad = True
+        else:
+            data[name] = value
+    try:
+        device = DeviceCreate.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"]
+            column = _column_of(loc)
+            where = ".".join(str(p) for p in loc[1:])
+            reason = f"{where}: {err['msg']}" if where else err["msg"]
+            problems.add(number, column, reason)
+        return None
+    return None if bad else ParsedRow(number, device)
+
+
+def _existing(session: Session, column: Any, values: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        found.update(session.execute(sa_select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def validate(session: Session, rows: Sequence[ParsedRow], problems: ImportProblems) -> None:
+    """The cross-row and register checks: sites, parts, slots and serials."""
+    sites: dict[str, int] = dict(session.execute(sa_select(col(Site.code), col(Site.id))).all())
+    parts = set(session.execute(sa_select(col(Part.part_number))).scalars())
+    device_rows: dict[str, int] = {}
+    component_rows: dict[str, int] = {}
+    for parsed in rows:
+        d, n = parsed.device, parsed.row
+        if d.site_code not in sites:
+            problems.add(n, "site_code", f"unknown site {d.site_code!r}")
+        first = device_rows.setdefault(d.serial, n)
+        if first != n:
+            problems.add(n, "serial", f"serial {d.serial!r} is also on row {first}")
+        slots: set[str] = set()
+        serials: set[str] = set()
+        for i, c in enumerate(d.components):
+            if c.part_number not in parts:
+                problems.add(n, "components", f"{i}.part_number: unknown part {c.part_number!r}")
+            if c.slot in slots:
+                problems.add(n, "components", f"{i}.slot: slot {c.slot!r} given twice")
+            seen = component_rows.setdefault(c.serial, n)
+            if seen != n or c.serial in serials:
+                problems.add(
+                    n, "components", f"{i}.serial: serial {c.serial!r} is also on row {seen}"
+                )
+            slots.add(c.slot)
+            serials.add(c.serial)
+    taken_devices = _existing(session, col(Device.serial), list(device_rows))
+    taken_components = _existing(session, col(Component.serial), list(component_rows))
+    for parsed in rows:
+        d, n = parsed.device, parsed.row
+        if d.serial in taken_devices:
+            problems.add(n, "serial", f"device serial {d.serial!r} is registered already")
+        for i, c in enumerate(d.components):
+            if c.serial in taken_components:
+                problems.add(
+                    n, "components", f"{i}.serial: {c.serial!r} is installed in a device already"
+                )
+
+
+def import_devices(
+    session: Session,
+    *,
+    actor: Caller,
+    content: bytes,
+    filename: str,
+    progress: Progress | None = None,
+) -> int:
+    """Validate a whole CSV/XLSX file, then write every device of it (or none); the count."""
+    problems = ImportProblems()
+    parsed: list[ParsedRow] = []
+    for number, row in read_rows(content, filename):
+        result = parse_row(number, row, problems)
+        if result is not None:
+            parsed.append(result)
+    validate(session, parsed, problems)
+    problems.raise_if_any()
+    if progress is not None:
+        progress.total = len(parsed)
+    _write(session, actor=actor, rows=parsed, reference=filename, progress=progress)
+    return len(parsed)
+
+
+def _write(
+    session: Session,
+    *,
+    actor: Caller,
+    rows: Sequence[ParsedRow],
+    reference: str,
+    progress: Progress | None,
+) -> None:
+    sites: dict[str, int] = dict(session.execute(sa_select(col(Site.code), col(Site.id))).all())
+    parts: dict[str, int] = dict(
+        session.execute(sa_select(col(Part.part_number), col(Part.id))).all()
+    )
+    device_t = Device.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    conflict = DuplicateSerial(
+        "a serial of the file was registered by someone else meanwhile; nothing was imported",
+        details=[{"field": "serial", "reason": "registered concurrently"}],
+    )
+    for start in range(0, len(rows), _WRITE_BATCH):
+        batch = rows[start : start + _WRITE_BATCH]
+        now = utcnow()
+        devices = [
+            {
+                "site_id": sites[p.device.site_code],
+                "vendor": p.device.vendor,
+                "model": p.device.model,
+                "hostname": p.device.hostname,
+                "serial": p.device.serial,
+                "status": p.device.status.value,
+                "firmware_version": p.device.firmware_version,
+                "patch_level": p.device.patch_level,
+                "microcode_level": p.device.microcode_level,
+                "config": p.device.config,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in batch
+        ]
+        try:
+            ids = (
+                connection.execute(
+                    insert(device_t).returning(device_t.c.id, sort_by_parameter_order=True), devices
+                )
+                .scalars()
+                .all()
+            )
+            components = [
+                {
+                    "device_id": device_id,
+                    "slot": c.slot,
+                    "part_id": parts[c.part_number],
+                    "serial": c.serial,
+                    "installed_at": now,
+                }
+                for device_id, p in zip(ids, batch, strict=True)
+                for c in p.device.components
+            ]
+            if components:
+                connection.execute(insert(Component.__table__), components)  # type: ignore[attr-defined]
+            history = [
+                {
+                    "device_id": device_id,
+                    "action": "imported",
+                    "before": None,
+                    "after": _snapshot(values, p.device),
+                    "actor": actor.actor,
+                    "reference": reference[:200],
+                    "at": now,
+                }
+                for device_id, values, p in zip(ids, devices, batch, strict=True)
+            ]
+            connection.execute(insert(DeviceHistory.__table__), history)  # type: ignore[attr-defined]
+        except IntegrityError as exc:
+            raise conflict from exc
+        if progress is not None:
+            progress.advance(len(batch))
+    flush_or_conflict(session, conflict)
+
+
+def _snapshot(values: dict[str, Any], device: DeviceCreate) -> dict[str, Any]:
+    after = {k: v for k, v in values.items() if k not in ("version", "created_at", "updated_at")}
+    after["components"] = [
+        {"slot": c.slot, "part_number": c.part_number, "serial": c.serial}
+        for c in device.components
+    ]
+    return after
