@@ -13,9 +13,10 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.context import Context
 from inventory_service import lookups
+from models.device import DeviceHistoryRead, DeviceRead
 from models.ledger import MovementRead
 from models.part import PartRead
-from models.place import WarehouseRead
+from models.place import SiteRead, WarehouseRead
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -61,3 +62,46 @@ def movements(ctx: Context, limit: int) -> DataLoader[int, list[MovementRead]]:
         return DataLoader(load)
 
     return ctx.loader(f"movements:{limit}", make)
+
+
+def site(ctx: Context) -> DataLoader[str, SiteRead | None]:
+    """Sites by code, in the caller's scope."""
+
+    def make() -> DataLoader[str, SiteRead | None]:
+        async def load(keys: Sequence[str]) -> list[SiteRead | None]:
+            found = await ctx.run(lookups.sites_by_code, actor=ctx.caller, codes=list(keys))
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load)
+
+    return ctx.loader("site", make)
+
+
+def site_devices(ctx: Context, limit: int) -> DataLoader[str, list[DeviceRead]]:
+    """The first `limit` devices of sites by code, in the caller's scope."""
+
+    def make() -> DataLoader[str, list[DeviceRead]]:
+        async def load(keys: Sequence[str]) -> list[list[DeviceRead]]:
+            found = await ctx.run(
+                lookups.devices_by_site, actor=ctx.caller, site_codes=list(keys), limit=limit
+            )
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load)
+
+    return ctx.loader(f"site_devices:{limit}", make)
+
+
+def history(ctx: Context, limit: int) -> DataLoader[int, list[DeviceHistoryRead]]:
+    """The first `limit` history rows of devices by id."""
+
+    def make() -> DataLoader[int, list[DeviceHistoryRead]]:
+        async def load(keys: Sequence[int]) -> list[list[DeviceHistoryRead]]:
+            found = await ctx.run(
+                lookups.history_by_device, actor=ctx.caller, device_ids=list(keys), limit=limit
+            )
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load)
+
+    return ctx.loader(f"history:{limit}", make)

@@ -30,12 +30,12 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.deps import STAFF
 from api.graphql import types as t
 from api.graphql.context import Context, bearer, get_context
-from inventory_service import catalogue, events, places, repairs, stock
+from inventory_service import catalogue, events, places, register, repairs, stock
 from inventory_service.auth import Caller
 from inventory_service.errors import DomainError, NotFound
 from inventory_service.pagination import DEFAULT_LIMIT
 from inventory_service.settings import Settings
-from models import UnitStatus
+from models import DeviceStatus, UnitStatus
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
 from models.reservation import RepairStatus
@@ -205,6 +205,46 @@ class Query:
         )
         found = await ctx.run(stock.summary, actor=ctx.caller, filters=filters)
         return t.SpareSummaryType.from_pydantic(found)
+
+    @strawberry.field(description="One device with its components (null when not visible).")
+    async def device(self, info: Ctx, id: strawberry.ID) -> t.Device | None:
+        ctx = info.context
+        found = await _or_none(ctx.run(register.get_device, actor=ctx.caller, device_id=_id(id)))
+        return t.Device.from_pydantic(found.device) if found else None
+
+    @strawberry.field(description="Devices the caller may see, as `GET /devices` lists them.")
+    async def devices(
+        self,
+        info: Ctx,
+        serial: str | None = None,
+        site_code: str | None = None,
+        status: DeviceStatus | None = None,
+        model: str | None = None,
+        vendor: str | None = None,
+        customer_code: str | None = None,
+        firmware_version: str | None = None,
+        patch_level: str | None = None,
+        patch_level_below: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Device]:
+        ctx = info.context
+        filters = register.DeviceFilter(
+            serial=serial,
+            site_code=site_code,
+            model=model,
+            status=status,
+            customer_code=customer_code,
+            firmware_version=firmware_version,
+            patch_level=patch_level,
+            vendor=vendor,
+            patch_level_below=patch_level_below,
+        )
+        page = await ctx.run(
+            register.list_devices, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
+        )
+        items = [t.Device.from_pydantic(v.device) for v in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="Repair orders (staff), as `GET /repairs` lists them.")
     async def repairs(

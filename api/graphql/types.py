@@ -13,6 +13,7 @@ from strawberry.types import Info
 from api.graphql import loaders
 from api.graphql.context import Context
 from inventory_service.pagination import DEFAULT_LIMIT
+from models.device import ComponentRead, DeviceHistoryRead, DeviceRead
 from models.events import SpareChange as SpareChangeRead
 from models.ledger import MovementRead
 from models.part import PartRead
@@ -37,6 +38,14 @@ class Customer:
 @from_model(model=SiteRead, all_fields=True)
 class Site:
     id: strawberry.ID
+    code: str
+
+    @strawberry.field(description="The site's first devices by id (max 500).")
+    async def devices(
+        self, info: Info[Context, None], limit: int = DEFAULT_LIMIT
+    ) -> list[Annotated[Device, strawberry.lazy("api.graphql.types")]]:
+        found = await loaders.site_devices(info.context, limit).load(self.code)
+        return [Device.from_pydantic(d) for d in found]
 
 
 @from_model(model=WarehouseRead, all_fields=True)
@@ -113,6 +122,44 @@ class SpareSummaryRowType:
 @from_model(model=SpareSummary, all_fields=True, name="SpareSummary")
 class SpareSummaryType:
     pass
+
+
+@from_model(model=ComponentRead, all_fields=True)
+class Component:
+    id: strawberry.ID
+    part_number: str
+
+    @strawberry.field(description="The component's part in the catalogue.")
+    async def part(self, info: Info[Context, None]) -> Part | None:
+        found = await loaders.part(info.context).load(self.part_number)
+        return Part.from_pydantic(found) if found else None
+
+
+@from_model(model=DeviceHistoryRead, all_fields=True)
+class DeviceChange:
+    id: strawberry.ID
+    device_id: strawberry.ID
+    before: JSON | None
+    after: JSON | None
+
+
+@from_model(model=DeviceRead, all_fields=True)
+class Device:
+    id: strawberry.ID
+    site_code: str
+    config: JSON
+
+    @strawberry.field(description="The site the device stands at.")
+    async def site(self, info: Info[Context, None]) -> Site | None:
+        found = await loaders.site(info.context).load(self.site_code)
+        return Site.from_pydantic(found) if found else None
+
+    @strawberry.field(description="The device's first changes, oldest first (max 500).")
+    async def history(
+        self, info: Info[Context, None], limit: int = DEFAULT_LIMIT
+    ) -> list[DeviceChange]:
+        found = await loaders.history(info.context, limit).load(int(self.id))
+        return [DeviceChange.from_pydantic(h) for h in found]
 
 
 @from_model(model=ReservationRead, all_fields=True)
