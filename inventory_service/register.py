@@ -498,7 +498,13 @@ def create_device(
                 serial=component.serial,
             )
         )
-    flush_or_conflict(session, _component_duplicate("components", "given"))
+    flush_or_conflict(
+        session,
+        DuplicateSerial(
+            "a component serial was installed elsewhere meanwhile",
+            details=[{"field": "components", "reason": "a serial is already installed"}],
+        ),
+    )
     installed = [(c.slot, c.part_number, c.serial) for c in data.components]
     _record(
         session,
