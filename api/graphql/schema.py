@@ -75,7 +75,7 @@ class Query:
         page = await ctx.run(
             places.list_customers, actor=ctx.caller, code=code, limit=limit, cursor=cursor
         )
-        items = [t.Customer.from_pydantic(CustomerRead.model_validate(c)) for c in page.items]
+        items = [t.convert(t.Customer, CustomerRead.model_validate(c)) for c in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="One customer by code (null when not visible).")
@@ -87,7 +87,7 @@ class Query:
             if (exc.extensions or {}).get("code") == "not_found":
                 return None
             raise
-        return t.Customer.from_pydantic(CustomerRead.model_validate(found))
+        return t.convert(t.Customer, CustomerRead.model_validate(found))
 
     @strawberry.field(description="Sites the caller may see.")
     async def sites(
@@ -107,7 +107,7 @@ class Query:
             limit=limit,
             cursor=cursor,
         )
-        return t.Page(items=[t.Site.from_pydantic(s) for s in items], next_cursor=next_cursor)
+        return t.Page(items=[t.convert(t.Site, s) for s in items], next_cursor=next_cursor)
 
     @strawberry.field(description="One site by code (null when not visible).")
     async def site(self, info: Ctx, code: str) -> t.Site | None:
@@ -118,7 +118,7 @@ class Query:
             if (exc.extensions or {}).get("code") == "not_found":
                 return None
             raise
-        return t.Site.from_pydantic(found)
+        return t.convert(t.Site, found)
 
     @strawberry.field(description="Warehouses (stocking points).")
     async def warehouses(
@@ -129,7 +129,7 @@ class Query:
         cursor: str | None = None,
     ) -> t.Page[t.Warehouse]:
         page = await info.context.run(places.list_warehouses, kind=kind, limit=limit, cursor=cursor)
-        items = [t.Warehouse.from_pydantic(WarehouseRead.model_validate(w)) for w in page.items]
+        items = [t.convert(t.Warehouse, WarehouseRead.model_validate(w)) for w in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="The parts catalogue.")
@@ -150,13 +150,13 @@ class Query:
             limit=limit,
             cursor=cursor,
         )
-        items = [t.Part.from_pydantic(PartRead.model_validate(p)) for p in page.items]
+        items = [t.convert(t.Part, PartRead.model_validate(p)) for p in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="One part by number (null when unknown).")
     async def part(self, info: Ctx, part_number: str) -> t.Part | None:
         found = await _or_none(info.context.run(catalogue.get_part, part_number=part_number))
-        return t.Part.from_pydantic(PartRead.model_validate(found)) if found else None
+        return t.convert(t.Part, PartRead.model_validate(found)) if found else None
 
     @strawberry.field(description="Spare units the caller may see, as `GET /spares` lists them.")
     async def spares(
@@ -181,14 +181,14 @@ class Query:
         page = await ctx.run(
             stock.list_units, actor=ctx.caller, limit=limit, cursor=cursor, filters=filters
         )
-        items = [t.SpareUnit.from_pydantic(u) for u in page.items]
+        items = [t.convert(t.SpareUnit, u) for u in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="One spare unit (null when not visible).")
     async def spare(self, info: Ctx, id: strawberry.ID) -> t.SpareUnit | None:
         ctx = info.context
         found = await _or_none(ctx.run(stock.get, actor=ctx.caller, spare_id=_id(id)))
-        return t.SpareUnit.from_pydantic(found) if found else None
+        return t.convert(t.SpareUnit, found) if found else None
 
     @strawberry.field(description="Units per part number × warehouse × status (`/spares/summary`).")
     async def spares_summary(
@@ -204,13 +204,13 @@ class Query:
             part_number=part_number, warehouse_code=warehouse_code, status=status, genuine=genuine
         )
         found = await ctx.run(stock.summary, actor=ctx.caller, filters=filters)
-        return t.SpareSummaryType.from_pydantic(found)
+        return t.convert(t.SpareSummaryType, found)
 
     @strawberry.field(description="One device with its components (null when not visible).")
     async def device(self, info: Ctx, id: strawberry.ID) -> t.Device | None:
         ctx = info.context
         found = await _or_none(ctx.run(register.get_device, actor=ctx.caller, device_id=_id(id)))
-        return t.Device.from_pydantic(found.device) if found else None
+        return t.convert(t.Device, found.device) if found else None
 
     @strawberry.field(description="Devices the caller may see, as `GET /devices` lists them.")
     async def devices(
@@ -243,7 +243,7 @@ class Query:
         page = await ctx.run(
             register.list_devices, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
-        items = [t.Device.from_pydantic(v.device) for v in page.items]
+        items = [t.convert(t.Device, v.device) for v in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="Repair orders (staff), as `GET /repairs` lists them.")
@@ -269,7 +269,7 @@ class Query:
             spare_id=None if spare_id is None else _id(spare_id),
         )
         return t.Page(
-            items=[t.Repair.from_pydantic(r) for r in page.items], next_cursor=page.next_cursor
+            items=[t.convert(t.Repair, r) for r in page.items], next_cursor=page.next_cursor
         )
 
     @strawberry.field(description="One repair order (staff; null when unknown).")
@@ -277,7 +277,7 @@ class Query:
         ctx = info.context
         ctx.require(*STAFF)
         found = await _or_none(ctx.run(repairs.get, repair_id=_id(id)))
-        return t.Repair.from_pydantic(found) if found else None
+        return t.convert(t.Repair, found) if found else None
 
 
 @strawberry.type
@@ -295,7 +295,7 @@ class Subscription:
                 extensions={"code": "unavailable", "details": []},
             )
         async for change in events.changes(part_number):
-            yield t.SpareChange.from_pydantic(change)
+            yield t.convert(t.SpareChange, change)
 
 
 def _check_watchable(session: Any, *, actor: Caller, part_number: str) -> None:
