@@ -2,14 +2,20 @@
 
 Each loader is created on first use in a request (`ctx.loader`) and its batch function runs
 ONE `inventory_service.lookups` query through `ctx.run` (off the event loop).
+
+A list resolver that can see what the client selected (`selects`) loads the relations of
+its whole page at once (`load_many`: still one query per relation); the relation's field then
+answers from the loader's cache at once (`now_or_later`), without an asyncio task per
+object, which on a 100-device page with 400 components was most of the execution time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from api.graphql.context import Context
 from inventory_service import lookups
@@ -20,6 +26,37 @@ from models.place import SiteRead, WarehouseRead
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R")
+
+
+def now_or_later(loader: DataLoader[K, V], key: K, then: Callable[[V], R]) -> R | Awaitable[R]:
+    """`then(value)` at once when the loader already holds the key's value, else awaitable."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and future.exception() is None:
+        return then(future.result())
+
+    async def later() -> R:
+        return then(await loader.load(key))
+
+    return later()
+
+
+def _fields(selections: Iterable[Any]) -> Iterable[Any]:
+    for selection in selections:
+        if getattr(selection, "name", None) is not None and hasattr(selection, "arguments"):
+            yield selection
+        else:  # a fragment: its fields count as the parent's
+            yield from _fields(getattr(selection, "selections", ()))
+
+
+def selects(info: Info[Any, Any], *path: str) -> bool:
+    """Whether the client selected `path` (GraphQL names) below the current field."""
+    fields: list[Any] = list(info.selected_fields)
+    for name in path:
+        fields = [f for f in _fields(s for p in fields for s in p.selections) if f.name == name]
+        if not fields:
+            return False
+    return True
 
 
 def _keyed(

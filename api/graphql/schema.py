@@ -28,6 +28,7 @@ from strawberry.types import Info
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.deps import STAFF
+from api.graphql import loaders
 from api.graphql import types as t
 from api.graphql.context import Context, bearer, get_context
 from inventory_service import catalogue, events, places, register, repairs, stock
@@ -36,6 +37,7 @@ from inventory_service.errors import DomainError, NotFound
 from inventory_service.pagination import DEFAULT_LIMIT
 from inventory_service.settings import Settings
 from models import DeviceStatus, UnitStatus
+from models.device import DeviceRead
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
 from models.reservation import RepairStatus
@@ -181,6 +183,11 @@ class Query:
         page = await ctx.run(
             stock.list_units, actor=ctx.caller, limit=limit, cursor=cursor, filters=filters
         )
+        if loaders.selects(info, "items", "part"):
+            await loaders.part(ctx).load_many([u.part_number for u in page.items])
+        if loaders.selects(info, "items", "warehouse"):
+            codes = {u.warehouse_code for u in page.items if u.warehouse_code is not None}
+            await loaders.warehouse(ctx).load_many(sorted(codes))
         items = [t.convert(t.SpareUnit, u) for u in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
@@ -210,7 +217,10 @@ class Query:
     async def device(self, info: Ctx, id: strawberry.ID) -> t.Device | None:
         ctx = info.context
         found = await _or_none(ctx.run(register.get_device, actor=ctx.caller, device_id=_id(id)))
-        return t.convert(t.Device, found.device) if found else None
+        if found is None:
+            return None
+        await _prefetch_device_relations(info, [found.device])
+        return t.convert(t.Device, found.device)
 
     @strawberry.field(description="Devices the caller may see, as `GET /devices` lists them.")
     async def devices(
@@ -243,6 +253,7 @@ class Query:
         page = await ctx.run(
             register.list_devices, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
+        await _prefetch_device_relations(info, [v.device for v in page.items], "items")
         items = [t.convert(t.Device, v.device) for v in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
@@ -303,6 +314,16 @@ def _check_watchable(session: Any, *, actor: Caller, part_number: str) -> None:
     visible = stock.visible_part_ids(session, actor)
     if visible is not None and part.id not in visible:
         raise NotFound(f"part {part_number!r} not found")
+
+
+async def _prefetch_device_relations(info: Ctx, devices: list[DeviceRead], *path: str) -> None:
+    """Load the selected sites and component parts of a page of devices, one query each."""
+    ctx = info.context
+    if loaders.selects(info, *path, "site"):
+        await loaders.site(ctx).load_many(sorted({d.site_code for d in devices}))
+    if loaders.selects(info, *path, "components", "part"):
+        numbers = {c.part_number for d in devices for c in d.components}
+        await loaders.part(ctx).load_many(sorted(numbers))
 
 
 async def _or_none(call: Awaitable[T]) -> T | None:

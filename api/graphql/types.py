@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from types import UnionType
-from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
 
 import strawberry
 from pydantic import BaseModel
@@ -138,16 +138,16 @@ class SpareUnit:
     warehouse_code: str | None
 
     @strawberry.field(description="The unit's part in the catalogue.")
-    async def part(self, info: Info[Context, None]) -> Part | None:
-        found = await loaders.part(info.context).load(self.part_number)
-        return convert(Part, found) if found else None
+    def part(self, info: Info[Context, None]) -> Part | None:
+        loader = loaders.part(info.context)
+        return cast(Part | None, loaders.now_or_later(loader, self.part_number, _part))
 
     @strawberry.field(description="The warehouse holding the unit (null when out of stock).")
-    async def warehouse(self, info: Info[Context, None]) -> Warehouse | None:
+    def warehouse(self, info: Info[Context, None]) -> Warehouse | None:
         if self.warehouse_code is None:
             return None
-        found = await loaders.warehouse(info.context).load(self.warehouse_code)
-        return convert(Warehouse, found) if found else None
+        loader = loaders.warehouse(info.context)
+        return cast(Warehouse | None, loaders.now_or_later(loader, self.warehouse_code, _warehouse))
 
     @strawberry.field(description="The unit's first ledger rows, oldest first (max 500).")
     async def movements(
@@ -183,9 +183,9 @@ class Component:
     part_number: str
 
     @strawberry.field(description="The component's part in the catalogue.")
-    async def part(self, info: Info[Context, None]) -> Part | None:
-        found = await loaders.part(info.context).load(self.part_number)
-        return convert(Part, found) if found else None
+    def part(self, info: Info[Context, None]) -> Part | None:
+        loader = loaders.part(info.context)
+        return cast(Part | None, loaders.now_or_later(loader, self.part_number, _part))
 
 
 @from_model(model=DeviceHistoryRead, all_fields=True)
@@ -203,9 +203,9 @@ class Device:
     config: JSON
 
     @strawberry.field(description="The site the device stands at.")
-    async def site(self, info: Info[Context, None]) -> Site | None:
-        found = await loaders.site(info.context).load(self.site_code)
-        return convert(Site, found) if found else None
+    def site(self, info: Info[Context, None]) -> Site | None:
+        loader = loaders.site(info.context)
+        return cast(Site | None, loaders.now_or_later(loader, self.site_code, _site))
 
     @strawberry.field(description="The device's first changes, oldest first (max 500).")
     async def history(
@@ -230,6 +230,18 @@ class Replacement:
 class Repair:
     id: strawberry.ID
     spare_id: strawberry.ID
+
+
+def _part(found: PartRead | None) -> Part | None:
+    return convert(Part, found) if found else None
+
+
+def _site(found: SiteRead | None) -> Site | None:
+    return convert(Site, found) if found else None
+
+
+def _warehouse(found: WarehouseRead | None) -> Warehouse | None:
+    return convert(Warehouse, found) if found else None
 
 
 @strawberry.input(description="What `POST /reservations` takes.")
