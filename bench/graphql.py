@@ -120,6 +120,9 @@ def main() -> None:
             runs.append(wrk(name, base + "/", lua=lua))
     print(f"\n{make_url(url).get_backend_name()}: 100-device pages over 100k devices")
     print(table(runs, ceilings))
+    for run in runs:
+        if run.errors:
+            print(f"{run.name}: socket errors {run.errors}")
 
 
 if __name__ == "__main__":
