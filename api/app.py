@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RequestContextMiddleware
-from api.rest import customers, devices, health, parts, places, repairs, spares
+from api.rest import (
+    customers,
+    devices,
+    health,
+    lifecycle,
+    parts,
+    places,
+    reachability,
+    repairs,
+    reports,
+    spares,
+)
 from inventory_service import __version__, events, startup
 from inventory_service.db import Database, get_database
 from inventory_service.settings import Settings, get_settings
@@ -38,7 +50,18 @@ def api_router() -> APIRouter:
     router.include_router(repairs.router)
     router.include_router(spares.router)
     router.include_router(spares.stocktakes)
+    router.include_router(reports.router)
+    router.include_router(reachability.router)
+    router.include_router(lifecycle.reservation_router)
+    router.include_router(lifecycle.replacement_router)
+    router.include_router(lifecycle.loan_router)
     return router
+
+
+async def _sweep_forever(db: Database, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await run_in_threadpool(startup.sweep_expired, db)
 
 
 def create_app(*, database: Database | None = None, cfg: Settings | None = None) -> FastAPI:
@@ -51,7 +74,12 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(startup.refresh_places, db)
+        sweeper = None
+        if cfg.expiry_sweep_seconds > 0:
+            sweeper = asyncio.create_task(_sweep_forever(db, cfg.expiry_sweep_seconds))
         yield
+        if sweeper is not None:
+            sweeper.cancel()
         if database is None:
             db.dispose()
 

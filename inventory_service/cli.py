@@ -8,6 +8,7 @@ one-line reason, never a stack trace.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -54,6 +55,10 @@ token_app = ServiceTyper(help="API tokens (stored hashed; shown once).", no_args
 app.add_typer(token_app, name="token")
 import_app = ServiceTyper(help="Bulk imports (whole file validated first; all or nothing).")
 app.add_typer(import_app, name="import")
+report_app = ServiceTyper(
+    help="Reports for the contract's periodic summaries.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
 
 
 @app.command()
@@ -145,6 +150,120 @@ def import_devices(
     typer.echo(f"imported {count} devices from {file.name}", err=True)
 
 
+@app.command()
+def reach(
+    site: Annotated[str, typer.Argument(help="Site code.")],
+    part: Annotated[str, typer.Argument(help="Part number of the failed component.")],
+    deadline: Annotated[
+        int | None, typer.Option(help="Deadline in minutes (default: the configured 240).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Candidates and rejected shown (max 500).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="The raw answer as JSON.")] = False,
+) -> None:
+    """Can a genuine replacement of PART reach SITE by the deadline, and why (not)."""
+    from inventory_service import reachability
+
+    with get_database().transaction(write=False) as session:
+        answer = reachability.availability(
+            session,
+            actor=auth.SYSTEM,
+            site_code=site,
+            part_number=part,
+            deadline_minutes=deadline,
+            limit=limit,
+        )
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    verdict = "REACHABLE" if answer.reachable else "NOT REACHABLE"
+    typer.echo(
+        f"{answer.part_number} -> {answer.site_code} within {answer.deadline_minutes} min: "
+        f"{verdict} ({answer.candidate_count} candidate(s))"
+    )
+    typer.echo("candidates (best first):")
+    typer.echo("  spare_id\tserial\tpart_number\tsubstitute\twarehouse\tkm\tband\teta")
+    for c in answer.candidates:
+        typer.echo(
+            f"  {c.spare_id}\t{c.serial}\t{c.part_number}\t{'yes' if c.substitute else 'no'}\t"
+            f"{c.warehouse_code}\t{c.distance_km}\t{c.band_minutes}\t{c.eta_minutes}"
+        )
+    counts = ", ".join(f"{k}: {v}" for k, v in answer.rejected_counts.items())
+    typer.echo(f"rejected (nearest first; {counts}):")
+    typer.echo("  spare_id\tpart_number\twarehouse\treason\tkm\teta")
+    for r in answer.rejected:
+        eta = "" if r.eta_minutes is None else r.eta_minutes
+        typer.echo(
+            f"  {r.spare_id}\t{r.part_number}\t{r.warehouse_code}\t{r.reason}\t"
+            f"{r.distance_km}\t{eta}"
+        )
+
+
+@app.command()
+def coverage(
+    customer: Annotated[str | None, typer.Option(help="Only this customer's sites.")] = None,
+    deadline: Annotated[
+        int | None, typer.Option(help="Deadline in minutes (default: the configured 240).")
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Every pair as CSV on stdout.")] = False,
+) -> None:
+    """Every site x installed part: reachable or not, gaps, stocking plan (设备预购表)."""
+    import csv
+    import sys
+
+    from inventory_service import coverage as coverage_service
+
+    with get_database().transaction(write=False) as session:
+        result = coverage_service.compute(
+            session,
+            actor=auth.SYSTEM,
+            customer_code=customer,
+            deadline_minutes=deadline,
+            progress=True,
+        )
+    if csv_out:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            [
+                "site_code",
+                "customer_code",
+                "part_number",
+                "installed",
+                "reachable",
+                "best_eta_minutes",
+                "best_warehouse_code",
+            ]
+        )
+        for p in result.pairs:
+            writer.writerow(
+                [
+                    p.site_code,
+                    p.customer_code,
+                    p.part_number,
+                    p.installed,
+                    p.reachable,
+                    "" if p.best_eta_minutes is None else p.best_eta_minutes,
+                    p.best_warehouse_code or "",
+                ]
+            )
+        return
+    typer.echo(
+        f"coverage within {result.deadline_minutes} min: {result.covered}/{len(result.pairs)} "
+        f"site x part pairs ({result.share_covered:.1%})"
+    )
+    gaps = [p for p in result.pairs if not p.reachable]
+    typer.echo(f"gaps ({len(gaps)}):")
+    for p in gaps:
+        typer.echo(f"  {p.site_code}\t{p.customer_code}\t{p.part_number}\tinstalled {p.installed}")
+    typer.echo(f"stocking plan ({len(result.plan)} addition(s), greedy set cover):")
+    typer.echo("  warehouse\tpart_number\tquantity\tcloses")
+    for a in result.plan:
+        typer.echo(
+            f"  {a.warehouse_code}\t{a.part_number}\t{a.quantity}\t{', '.join(a.site_codes)}"
+        )
+    for site_code, part_number in result.uncoverable:
+        typer.echo(f"  uncoverable: {site_code}\t{part_number} (no warehouse reaches it in time)")
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[
@@ -194,6 +313,52 @@ def token_demo() -> None:
     typer.echo("Demo tokens (press Authorize in /docs and paste one):")
     for role, token in issued.items():
         typer.echo(f"  {role:<10} {token}")
+
+
+@report_app.command("replacements")
+def report_replacements(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM, e.g. 2026-10.")] = None,
+    quarter: Annotated[str | None, typer.Option(help="YYYY-Qn, e.g. 2026-Q4.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First local date, YYYY-MM-DD (with --to).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last local date, inclusive (with --from).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json, csv or xlsx.")] = "json",
+    lang: Annotated[str, typer.Option(help="Headings of csv and xlsx: en or zh.")] = "en",
+    customer: Annotated[str | None, typer.Option(help="Only this customer's rows.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """The replacement report of a month, a quarter or a date range (progress on stderr)."""
+    from inventory_service import reports, reports_export
+    from inventory_service.errors import ValidationFailed
+    from inventory_service.spares_export import Lang
+
+    if fmt not in set(reports_export.ReportFormat):
+        raise ValidationFailed.field("format", f"{fmt!r}: expected json, csv or xlsx")
+    if lang not in set(Lang):
+        raise ValidationFailed.field("lang", f"{lang!r}: expected en or zh")
+    report_format, report_lang = reports_export.ReportFormat(fmt), Lang(lang)
+    period = reports.parse_period(
+        month=month, quarter=quarter, date_from=date_from, date_to=date_to
+    )
+    with get_database().transaction(write=False) as session:
+        report = reports.replacement_report(
+            session, actor=auth.SYSTEM, period=period, customer_code=customer, progress=True
+        )
+    if report_format is reports_export.ReportFormat.JSON:
+        data = report.model_dump_json(by_alias=True, indent=2).encode() + b"\n"
+    else:
+        data = reports_export.render(report, report_format, report_lang)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+        typer.echo(f"{len(report.rows)} replacement(s) written to {output}", err=True)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     travel_bands: list[tuple[float, Minutes]] = [(100.0, 60), (300.0, 180), (500.0, 300)]
     deadline_minutes: Minutes = 240
     hold_minutes: Minutes = 120
+    expiry_sweep_seconds: float = Field(default=30.0, ge=0)
     idempotency_ttl_hours: int = Field(default=24, ge=24)
     auth_cache_seconds: float = Field(default=5.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

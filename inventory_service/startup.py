@@ -23,3 +23,21 @@ def refresh_places(db: Database) -> None:
         return
     if changed:
         log.info("hub distances refreshed", extra={"changed": changed})
+
+
+def sweep_expired(db: Database) -> int:
+    """Release the units of overdue reservations (safe on several replicas at once)."""
+    from inventory_service import reservations
+    from inventory_service.auth import Caller
+    from models import Role
+
+    sweeper = Caller(token_id=0, name="expiry-sweeper", role=Role.ADMIN)
+    try:
+        with db.transaction() as session:
+            released = reservations.expire_due(session, actor=sweeper)
+    except SQLAlchemyError:
+        log.warning("expiry sweep failed; will retry", exc_info=True)
+        return 0
+    if released:
+        log.info("expired reservations released", extra={"released": released})
+    return released

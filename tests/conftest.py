@@ -40,7 +40,9 @@ hypothesis_settings.load_profile("default")
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings() -> Iterator[None]:
-    old = replace_settings(Settings(environment="test", auth_cache_seconds=0, log_json=False))
+    old = replace_settings(
+        Settings(environment="test", auth_cache_seconds=0, log_json=False, expiry_sweep_seconds=0)
+    )
     yield
     replace_settings(old)
 

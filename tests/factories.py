@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from inventory_service import catalogue, places, stock
+from inventory_service import catalogue, places, repairs, stock
 from inventory_service.auth import Caller
 from models import (
     Component,
     Customer,
     Device,
     Part,
+    RepairOrder,
+    Replacement,
+    Reservation,
+    ReservationStatus,
     Role,
     Site,
     SpareUnit,
+    UnitStatus,
     Warehouse,
     WarehouseKind,
 )
 from models.part import PartCreate
 from models.place import CustomerCreate, SiteCreate, WarehouseCreate
+from models.reservation import RepairCreate, RepairOutcome
 from models.spare import Condition, Provenance, SpareReceive
 
 ACTOR = Caller(token_id=0, name="factory", role=Role.ADMIN)
@@ -207,3 +214,159 @@ def device(
             ],
         ),
     )
+
+
+def _ensure_places(
+    session: Session, *, customer_code: str, site_code: str, part_number: str
+) -> tuple[Site, Part, Warehouse]:
+    """The site (and its customer), the part and warehouse WH-SY, made through the services
+    when missing."""
+    if session.exec(select(Customer).where(Customer.code == customer_code)).first() is None:
+        customer(session, customer_code, name=f"客户{customer_code}")
+    found_site = session.exec(select(Site).where(Site.code == site_code)).first()
+    if found_site is None:
+        found_site = site(session, site_code, customer_code=customer_code)
+    found_part = session.exec(select(Part).where(Part.part_number == part_number)).first()
+    if found_part is None:
+        found_part = part(session, part_number, name=f"{part_number} 模块")
+    found_wh = session.exec(select(Warehouse).where(Warehouse.code == "WH-SY")).first()
+    if found_wh is None:
+        found_wh = warehouse(session, "WH-SY")
+    return found_site, found_part, found_wh
+
+
+def replacement_row(
+    session: Session,
+    serial: str,
+    *,
+    replaced_at: datetime,
+    duration_minutes: int,
+    site_code: str = "SY-01",
+    customer_code: str = "LNXX",
+    part_number: str = "PSU-750W",
+    fault_level: str = "major",
+    reason: str = "电源模块故障",
+    fault_impact: str = "单电源运行，业务未中断",
+    engineer: str = "王工",
+    deadline_minutes: int = 240,
+) -> Replacement:
+    """One replacement at `replaced_at`, `duration_minutes` after the fault was reported.
+
+    Until the lifecycle service lands (`replacements.record`, being built by the integrator),
+    the Device, Reservation and Replacement rows are inserted directly; the customer, site,
+    part and warehouse come from the services, and both spare units move through `stock`
+    (installed: received → reserved → dispatched → installed; removed: faulty), so the
+    ledger replays. Serials: device `DEV-<serial>`, installed `NEW-<serial>`, removed
+    `OLD-<serial>`.
+    """
+    site_, part_, wh = _ensure_places(
+        session, customer_code=customer_code, site_code=site_code, part_number=part_number
+    )
+    assert site_.id is not None
+    assert part_.id is not None
+    assert wh.id is not None
+    device = Device(
+        site_id=site_.id,
+        vendor="Dell",
+        model="R750",
+        hostname=f"h-{serial}",
+        serial=f"DEV-{serial}",
+    )
+    session.add(device)
+    session.flush()
+    assert device.id is not None
+    new = spare(session, f"NEW-{serial}", part_number=part_number, warehouse_code=wh.code)
+    for status in (UnitStatus.RESERVED, UnitStatus.DISPATCHED):
+        stock.transition(session, new, status, actor=ACTOR, action=status.value)
+    stock.transition(
+        session, new, UnitStatus.INSTALLED, actor=ACTOR, action="installed", warehouse_id=None
+    )
+    removed = stock.register_removed(
+        session,
+        actor=ACTOR,
+        part_id=part_.id,
+        serial=f"OLD-{serial}",
+        warehouse_id=wh.id,
+        genuine=True,
+        reference="test",
+    )
+    assert new.id is not None
+    assert removed.id is not None
+    reservation = Reservation(
+        site_id=site_.id,
+        part_id=part_.id,
+        spare_id=new.id,
+        device_id=device.id,
+        warehouse_id=wh.id,
+        ticket=f"T-{serial}",
+        engineer=engineer,
+        status=ReservationStatus.FULFILLED.value,
+        eta_minutes=30,
+        actor=ACTOR.actor,
+        expires_at=replaced_at,
+    )
+    session.add(reservation)
+    session.flush()
+    assert reservation.id is not None
+    row = Replacement(
+        reservation_id=reservation.id,
+        device_id=device.id,
+        site_id=site_.id,
+        customer_id=site_.customer_id,
+        slot="PSU1",
+        installed_spare_id=new.id,
+        removed_spare_id=removed.id,
+        removed_serial=removed.serial,
+        installed_serial=new.serial,
+        part_id=part_.id,
+        reason=reason,
+        fault_level=fault_level,
+        fault_impact=fault_impact,
+        fault_reported_at=replaced_at - timedelta(minutes=duration_minutes),
+        replaced_at=replaced_at,
+        duration_minutes=duration_minutes,
+        within_deadline=duration_minutes <= deadline_minutes,
+        engineer=engineer,
+        customer_confirmed_by="客户-李",
+        engineer_confirmed_by=engineer,
+        actor=ACTOR.actor,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def repair_row(
+    session: Session,
+    serial: str,
+    *,
+    sent_at: datetime,
+    received_at: datetime | None = None,
+    outcome: str | None = None,
+    part_number: str = "PSU-750W",
+    spare_id: int | None = None,
+) -> RepairOrder:
+    """A repair order sent at `sent_at` and, with `outcome`, closed at `received_at`.
+
+    The unit (a new faulty one, or `spare_id`, which must be faulty) goes through
+    `repairs.send`/`repairs.receive`, so the ledger holds every step; those stamp the time
+    of the call, so the order's `sent_at`/`received_at` are then set to the dates the test
+    needs (the ledger rows keep the real time: it is append-only).
+    """
+    if spare_id is None:
+        _ensure_places(session, customer_code="LNXX", site_code="SY-01", part_number=part_number)
+        spare_id = faulty_unit(session, serial, part_number=part_number).id
+    assert spare_id is not None
+    order = repairs.send(
+        session,
+        actor=ACTOR,
+        data=RepairCreate(spare_id=spare_id, vendor="Dell", rma_number=f"RMA-{serial}"),
+    )
+    if outcome is not None:
+        assert order.id is not None
+        repairs.receive(session, actor=ACTOR, repair_id=order.id, outcome=RepairOutcome(outcome))
+        order.received_at = received_at or sent_at
+    order.sent_at = sent_at
+    session.add(order)
+    session.flush()
+    return order

@@ -1,0 +1,144 @@
+"""GraphQL mutations for the lifecycle: the same services and rules as REST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from pydantic import ValidationError
+from sqlmodel import Session
+from strawberry.types import Info
+
+from api.graphql import types as t
+from api.graphql.context import Context, graphql_error, idempotent_write
+from inventory_service import repairs, replacements, reservations
+from inventory_service.errors import ValidationFailed
+from models import Role
+from models.reservation import (
+    RepairCreate,
+    RepairOutcome,
+    RepairRead,
+    RepairReceive,
+    ReplacementCreate,
+    ReplacementRead,
+    ReservationCreate,
+    ReservationRead,
+)
+
+Ctx = Info[Context, None]
+FIELD = (Role.ENGINEER, Role.DISPATCHER)
+
+
+def parse(model: type[Any], raw: dict[str, Any]) -> Any:
+    """Validate a mutation input with the REST request model (same rules, same messages)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
+        ]
+        raise graphql_error(ValidationFailed("invalid input", details=details)) from None
+
+
+def _int(value: strawberry.ID | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise graphql_error(
+            ValidationFailed.field("id", f"{value!r} is not an id of this service")
+        ) from None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Hold the best genuine unit for a ticket (idempotent).")
+    async def reserve(
+        self, info: Ctx, input: t.ReserveInput, idempotency_key: str
+    ) -> t.Reservation:
+        ctx = info.context
+        actor = ctx.require(*FIELD)
+        raw = strawberry.asdict(input)
+        raw["device_id"] = _int(input.device_id)
+        raw["spare_id"] = _int(input.spare_id)
+        data = parse(ReservationCreate, raw)
+
+        def work(session: Session) -> Any:
+            reservation = reservations.reserve(session, actor=actor, data=data)
+            return reservations.read_rows(session, [reservation])[0].model_dump(mode="json")
+
+        answer = await idempotent_write(
+            ctx, key=idempotency_key, operation="reserve", payload=raw, fn=work
+        )
+        return t.Reservation.from_pydantic(ReservationRead.model_validate(answer))
+
+    @strawberry.mutation(description="Release a hold; a dispatched unit comes back to stock.")
+    async def cancel_reservation(self, info: Ctx, id: strawberry.ID) -> t.Reservation:
+        ctx = info.context
+        actor = ctx.require(*FIELD)
+
+        def work(session: Session, reservation_id: int) -> ReservationRead:
+            done = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
+            return reservations.read_rows(session, [done])[0]
+
+        return t.Reservation.from_pydantic(await ctx.write(work, _int(id)))
+
+    @strawberry.mutation(description="The warehouse hands the reserved unit over.")
+    async def dispatch_reservation(self, info: Ctx, id: strawberry.ID) -> t.Reservation:
+        ctx = info.context
+        actor = ctx.require(Role.WAREHOUSE)
+
+        def work(session: Session, reservation_id: int) -> ReservationRead:
+            done = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
+            return reservations.read_rows(session, [done])[0]
+
+        return t.Reservation.from_pydantic(await ctx.write(work, _int(id)))
+
+    @strawberry.mutation(description="Record a replacement confirmed by both sides.")
+    async def record_replacement(self, info: Ctx, input: t.ReplacementInput) -> t.Replacement:
+        ctx = info.context
+        actor = ctx.require(*FIELD)
+        raw = strawberry.asdict(input)
+        raw["reservation_id"] = _int(input.reservation_id)
+        raw["device_id"] = _int(input.device_id)
+        data = parse(ReplacementCreate, raw)
+
+        def work(session: Session) -> ReplacementRead:
+            done = replacements.record(session, actor=actor, data=data)
+            return replacements.read_rows(session, [done])[0]
+
+        return t.Replacement.from_pydantic(await ctx.write(work))
+
+    @strawberry.mutation(description="Send a faulty unit to its vendor (faulty → at_repair).")
+    async def send_to_repair(
+        self, info: Ctx, spare_id: strawberry.ID, vendor: str, rma_number: str
+    ) -> t.Repair:
+        ctx = info.context
+        actor = ctx.require(Role.WAREHOUSE)
+        data = parse(
+            RepairCreate, {"spare_id": _int(spare_id), "vendor": vendor, "rma_number": rma_number}
+        )
+
+        def work(session: Session) -> RepairRead:
+            return repairs.read(session, repairs.send(session, actor=actor, data=data))
+
+        return t.Repair.from_pydantic(await ctx.write(work))
+
+    @strawberry.mutation(description="Close a repair order: repaired or scrapped.")
+    async def receive_repair(self, info: Ctx, id: strawberry.ID, outcome: str) -> t.Repair:
+        ctx = info.context
+        actor = ctx.require(Role.WAREHOUSE)
+        data: RepairReceive = parse(RepairReceive, {"outcome": outcome})
+        repair_id = _int(id)
+
+        def work(session: Session) -> RepairRead:
+            order = repairs.receive(
+                session,
+                actor=actor,
+                repair_id=repair_id or 0,
+                outcome=RepairOutcome(data.outcome),
+            )
+            return repairs.read(session, order)
+
+        return t.Repair.from_pydantic(await ctx.write(work))

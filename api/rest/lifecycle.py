@@ -1,0 +1,164 @@
+"""Reservations and replacements: the field's side of the spare-part lifecycle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from api.deps import FieldRole, Reader, SessionDep, Staff, Stockkeeper, allow
+from api.idempotency import IdempotencyDep, IdempotencyRequired
+from api.schemas import Limit, PageOf
+from inventory_service import loans, replacements, reservations
+from inventory_service.auth import Caller
+from inventory_service.pagination import DEFAULT_LIMIT
+from models import Role
+from models.reservation import (
+    LoanCreate,
+    LoanRead,
+    LoanStatus,
+    ReplacementCreate,
+    ReplacementRead,
+    ReservationCreate,
+    ReservationRead,
+    ReservationStatus,
+)
+
+reservation_router = APIRouter(prefix="/reservations", tags=["lifecycle"])
+replacement_router = APIRouter(prefix="/replacements", tags=["lifecycle"])
+
+
+@reservation_router.post("", status_code=201, response_model=ReservationRead)
+def reserve(
+    data: ReservationCreate, session: SessionDep, actor: FieldRole, idem: IdempotencyRequired
+) -> object:
+    """Hold the best genuine unit for a ticket (Idempotency-Key required)."""
+    reservation = reservations.reserve(session, actor=actor, data=data)
+    return idem.respond(session, 201, reservations.read_rows(session, [reservation])[0])
+
+
+@reservation_router.get("", response_model=PageOf[ReservationRead])
+def list_reservations(
+    session: SessionDep,
+    actor: Staff,
+    status: ReservationStatus | None = None,
+    ticket: str | None = None,
+    engineer: str | None = None,
+    site_code: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[ReservationRead]:
+    """Reservations by status, ticket, engineer or site (staff only)."""
+    page = reservations.list_reservations(
+        session,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        ticket=ticket,
+        engineer=engineer,
+        site_code=site_code,
+    )
+    return PageOf[ReservationRead](items=page.items, next_cursor=page.next_cursor)
+
+
+@reservation_router.get("/{reservation_id}", response_model=ReservationRead)
+def get_reservation(reservation_id: int, session: SessionDep, actor: Staff) -> ReservationRead:
+    """One reservation (an overdue active hold reads as expired)."""
+    return reservations.get(session, reservation_id=reservation_id)
+
+
+@reservation_router.post("/{reservation_id}/cancel", response_model=ReservationRead)
+def cancel(
+    reservation_id: int, session: SessionDep, actor: FieldRole, idem: IdempotencyDep
+) -> object:
+    """Release the hold; a dispatched unit comes back to stock."""
+    reservation = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
+    return idem.respond(session, 200, reservations.read_rows(session, [reservation])[0])
+
+
+@reservation_router.post("/{reservation_id}/dispatch", response_model=ReservationRead)
+def dispatch(
+    reservation_id: int, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+) -> object:
+    """The warehouse hands the unit over (unit → dispatched)."""
+    reservation = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
+    return idem.respond(session, 200, reservations.read_rows(session, [reservation])[0])
+
+
+@replacement_router.post("", status_code=201, response_model=ReplacementRead)
+def record_replacement(
+    data: ReplacementCreate, session: SessionDep, actor: FieldRole, idem: IdempotencyDep
+) -> object:
+    """Record a replacement confirmed by the customer and the engineer."""
+    replacement = replacements.record(session, actor=actor, data=data)
+    return idem.respond(session, 201, replacements.read_rows(session, [replacement])[0])
+
+
+@replacement_router.get("", response_model=PageOf[ReplacementRead])
+def list_replacements(
+    session: SessionDep,
+    actor: Reader,
+    device_id: int | None = None,
+    site_code: str | None = None,
+    customer_code: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[ReplacementRead]:
+    """Replacements (a customer sees those on its own devices)."""
+    page = replacements.list_replacements(
+        session,
+        actor=actor,
+        limit=limit,
+        cursor=cursor,
+        device_id=device_id,
+        site_code=site_code,
+        customer_code=customer_code,
+    )
+    return PageOf[ReplacementRead](items=page.items, next_cursor=page.next_cursor)
+
+
+@replacement_router.get("/{replacement_id}", response_model=ReplacementRead)
+def get_replacement(replacement_id: int, session: SessionDep, actor: Reader) -> ReplacementRead:
+    """One replacement."""
+    return replacements.get(session, actor=actor, replacement_id=replacement_id)
+
+
+loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])
+LoanRole = Annotated[Caller, allow(Role.DISPATCHER, Role.WAREHOUSE)]
+
+
+@loan_router.post("", status_code=201, response_model=LoanRead)
+def lend(data: LoanCreate, session: SessionDep, actor: LoanRole, idem: IdempotencyDep) -> object:
+    """Lend a standby device (same vendor and model) in place of a failed one."""
+    loan = loans.lend(session, actor=actor, data=data)
+    return idem.respond(session, 201, loans.read_rows(session, [loan])[0])
+
+
+@loan_router.post("/{loan_id}/return", response_model=LoanRead)
+def give_back(loan_id: int, session: SessionDep, actor: LoanRole, idem: IdempotencyDep) -> object:
+    """The standby comes back to the pool."""
+    loan = loans.give_back(session, actor=actor, loan_id=loan_id)
+    return idem.respond(session, 200, loans.read_rows(session, [loan])[0])
+
+
+@loan_router.get("", response_model=PageOf[LoanRead])
+def list_loans(
+    session: SessionDep,
+    actor: Staff,
+    status: LoanStatus | None = None,
+    overdue: bool | None = None,
+    site_code: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[LoanRead]:
+    """Loans by status or site; `overdue=true` lists those out past their due date."""
+    page = loans.list_loans(
+        session, limit=limit, cursor=cursor, status=status, overdue=overdue, site_code=site_code
+    )
+    return PageOf[LoanRead](items=page.items, next_cursor=page.next_cursor)
+
+
+@loan_router.get("/{loan_id}", response_model=LoanRead)
+def get_loan(loan_id: int, session: SessionDep, actor: Staff) -> LoanRead:
+    """One loan."""
+    return loans.get(session, loan_id=loan_id)

@@ -1,0 +1,58 @@
+"""Reachability and coverage: can a genuine replacement reach a site within the deadline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Reader, SessionDep
+from api.schemas import Limit
+from inventory_service import coverage as coverage_service
+from inventory_service import reachability
+from inventory_service.pagination import DEFAULT_LIMIT
+from models.reachability import AvailabilityRead, CoverageRead
+
+router = APIRouter(tags=["reachability"])
+
+Deadline = Annotated[
+    int | None,
+    Query(description="Minutes (1..10080); default the configured deadline (240)."),
+]
+
+
+@router.get("/availability", response_model=AvailabilityRead)
+def get_availability(
+    session: SessionDep,
+    actor: Reader,
+    site_code: str | None = None,
+    part_number: str | None = None,
+    device_id: int | None = None,
+    slot: str | None = None,
+    deadline_minutes: Deadline = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> AvailabilityRead:
+    """Can a genuine replacement of the part reach the site by the deadline, and why (not)."""
+    return reachability.availability(
+        session,
+        actor=actor,
+        site_code=site_code,
+        part_number=part_number,
+        device_id=device_id,
+        slot=slot,
+        deadline_minutes=deadline_minutes,
+        limit=limit,
+    )
+
+
+@router.get("/coverage", response_model=CoverageRead)
+def get_coverage(
+    session: SessionDep,
+    actor: Reader,
+    customer_code: str | None = None,
+    deadline_minutes: Deadline = None,
+) -> CoverageRead:
+    """Every site × installed part: reachable or not, the gaps and a stocking plan to close them."""
+    return coverage_service.coverage(
+        session, actor=actor, customer_code=customer_code, deadline_minutes=deadline_minutes
+    )
