@@ -30,19 +30,33 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.deps import STAFF
 from api.graphql import loaders
 from api.graphql import types as t
-from api.graphql.context import Context, bearer, get_context
-from inventory_service import catalogue, events, places, register, repairs, stock
+from api.graphql.context import Context, bearer, get_context, graphql_error
+from inventory_service import (
+    catalogue,
+    events,
+    loans,
+    places,
+    reachability,
+    register,
+    repairs,
+    replacements,
+    reports,
+    reservations,
+    stock,
+)
+from inventory_service import coverage as coverage_service
 from inventory_service.auth import Caller
 from inventory_service.errors import DomainError, NotFound
 from inventory_service.pagination import DEFAULT_LIMIT
 from inventory_service.settings import Settings
-from models import DeviceStatus, UnitStatus
+from models import DeviceStatus, Role, UnitStatus
 from models.device import DeviceRead
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
-from models.reservation import RepairStatus
+from models.reservation import LoanStatus, RepairStatus, ReservationStatus
 
 log = logging.getLogger("inventory.graphql")
+REPORT_READERS = (Role.REPORTER, Role.CUSTOMER)  # as api.deps.ReportReader
 Ctx = Info[Context, None]
 T = TypeVar("T")
 
@@ -289,6 +303,164 @@ class Query:
         ctx.require(*STAFF)
         found = await _or_none(ctx.run(repairs.get, repair_id=_id(id)))
         return t.convert(t.Repair, found) if found else None
+
+    @strawberry.field(
+        description="Can a genuine replacement reach the site by the deadline "
+        "(`GET /availability`): by siteCode and partNumber, or by deviceId and slot."
+    )
+    async def availability(
+        self,
+        info: Ctx,
+        site_code: str | None = None,
+        part_number: str | None = None,
+        device_id: strawberry.ID | None = None,
+        slot: str | None = None,
+        deadline_minutes: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> t.Availability:
+        ctx = info.context
+        found = await ctx.run(
+            reachability.availability,
+            actor=ctx.caller,
+            site_code=site_code,
+            part_number=part_number,
+            device_id=None if device_id is None else _id(device_id),
+            slot=slot,
+            deadline_minutes=deadline_minutes,
+            limit=limit,
+        )
+        return t.convert(t.Availability, found)
+
+    @strawberry.field(description="Every site × installed part: covered or not (`GET /coverage`).")
+    async def coverage(
+        self, info: Ctx, customer_code: str | None = None, deadline_minutes: int | None = None
+    ) -> t.Coverage:
+        ctx = info.context
+        found = await ctx.run(
+            coverage_service.coverage,
+            actor=ctx.caller,
+            customer_code=customer_code,
+            deadline_minutes=deadline_minutes,
+        )
+        return t.convert(t.Coverage, found)
+
+    @strawberry.field(description="Reservations (staff), as `GET /reservations` lists them.")
+    async def reservations(
+        self,
+        info: Ctx,
+        status: ReservationStatus | None = None,
+        ticket: str | None = None,
+        engineer: str | None = None,
+        site_code: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Reservation]:
+        ctx = info.context
+        ctx.require(*STAFF)
+        page = await ctx.run(
+            reservations.list_reservations,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            ticket=ticket,
+            engineer=engineer,
+            site_code=site_code,
+        )
+        items = [t.convert(t.Reservation, r) for r in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One reservation (staff; null when unknown).")
+    async def reservation(self, info: Ctx, id: strawberry.ID) -> t.Reservation | None:
+        ctx = info.context
+        ctx.require(*STAFF)
+        found = await _or_none(ctx.run(reservations.get, reservation_id=_id(id)))
+        return t.convert(t.Reservation, found) if found else None
+
+    @strawberry.field(description="Replacements (a customer: on its own devices).")
+    async def replacements(
+        self,
+        info: Ctx,
+        device_id: strawberry.ID | None = None,
+        site_code: str | None = None,
+        customer_code: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Replacement]:
+        ctx = info.context
+        page = await ctx.run(
+            replacements.list_replacements,
+            actor=ctx.caller,
+            limit=limit,
+            cursor=cursor,
+            device_id=None if device_id is None else _id(device_id),
+            site_code=site_code,
+            customer_code=customer_code,
+        )
+        items = [t.convert(t.Replacement, r) for r in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One replacement (null when not visible).")
+    async def replacement(self, info: Ctx, id: strawberry.ID) -> t.Replacement | None:
+        ctx = info.context
+        found = await _or_none(ctx.run(replacements.get, actor=ctx.caller, replacement_id=_id(id)))
+        return t.convert(t.Replacement, found) if found else None
+
+    @strawberry.field(description="Standby loans (staff), as `GET /loans` lists them.")
+    async def loans(
+        self,
+        info: Ctx,
+        status: LoanStatus | None = None,
+        overdue: bool | None = None,
+        site_code: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.Loan]:
+        ctx = info.context
+        ctx.require(*STAFF)
+        page = await ctx.run(
+            loans.list_loans,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            overdue=overdue,
+            site_code=site_code,
+        )
+        return t.Page(
+            items=[t.convert(t.Loan, x) for x in page.items], next_cursor=page.next_cursor
+        )
+
+    @strawberry.field(description="One loan (staff; null when unknown).")
+    async def loan(self, info: Ctx, id: strawberry.ID) -> t.Loan | None:
+        ctx = info.context
+        ctx.require(*STAFF)
+        found = await _or_none(ctx.run(loans.get, loan_id=_id(id)))
+        return t.convert(t.Loan, found) if found else None
+
+    @strawberry.field(
+        description="The replacement report (`GET /reports/replacements`): exactly one of "
+        "month (YYYY-MM), quarter (YYYY-Qn), or dateFrom and dateTo (local dates)."
+    )
+    async def replacement_report(
+        self,
+        info: Ctx,
+        month: str | None = None,
+        quarter: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        customer_code: str | None = None,
+    ) -> t.ReplacementReportType:
+        ctx = info.context
+        ctx.require(*REPORT_READERS)
+        try:
+            period = reports.parse_period(
+                month=month, quarter=quarter, date_from=date_from, date_to=date_to
+            )
+        except DomainError as exc:
+            raise graphql_error(exc) from exc
+        found = await ctx.run(
+            reports.replacement_report, actor=ctx.caller, period=period, customer_code=customer_code
+        )
+        return t.convert(t.ReplacementReportType, found)
 
 
 @strawberry.type

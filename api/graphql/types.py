@@ -21,7 +21,22 @@ from models.events import SpareChange as SpareChangeRead
 from models.ledger import MovementRead
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
-from models.reservation import RepairRead, ReplacementRead, ReservationRead
+from models.reachability import (
+    AvailabilityRead,
+    CandidateRead,
+    CoverageRead,
+    CoverageRow,
+    CoverageUncoverable,
+    RejectedRead,
+    StockingLine,
+)
+from models.report import (
+    ReplacementReport,
+    ReplacementReportRow,
+    ReplacementReportSummary,
+    ReportPeriod,
+)
+from models.reservation import LoanRead, RepairRead, ReplacementRead, ReservationRead
 from models.spare import ProvenanceRead, SpareRead, SpareSummary, SpareSummaryRow
 
 T = TypeVar("T")
@@ -230,6 +245,75 @@ class Replacement:
 class Repair:
     id: strawberry.ID
     spare_id: strawberry.ID
+
+
+@from_model(model=LoanRead, all_fields=True)
+class Loan:
+    id: strawberry.ID
+    standby_device_id: strawberry.ID
+    replaces_device_id: strawberry.ID
+
+
+@from_model(model=CandidateRead, all_fields=True)
+class Candidate:
+    spare_id: strawberry.ID
+
+
+@from_model(model=RejectedRead, all_fields=True)
+class Rejected:
+    spare_id: strawberry.ID
+
+
+@from_model(
+    model=AvailabilityRead,
+    all_fields=True,
+    description="`GET /availability`: can a genuine replacement reach the site in time.",
+)
+class Availability:
+    rejected_counts: JSON
+
+
+@from_model(model=CoverageRow, all_fields=True, name="CoverageRow")
+class CoverageRowType:
+    pass
+
+
+@from_model(model=StockingLine, all_fields=True, name="StockingLine")
+class StockingLineType:
+    pass
+
+
+@from_model(model=CoverageUncoverable, all_fields=True, name="CoverageUncoverable")
+class CoverageUncoverableType:
+    pass
+
+
+@from_model(model=CoverageRead, all_fields=True, name="Coverage")
+class Coverage:
+    pass
+
+
+@from_model(model=ReportPeriod, all_fields=True, name="ReportPeriod")
+class ReportPeriodType:
+    pass
+
+
+@from_model(model=ReplacementReportRow, all_fields=True, name="ReplacementReportRow")
+class ReplacementReportRowType:
+    pass
+
+
+@from_model(model=ReplacementReportSummary, all_fields=True, name="ReplacementReportSummary")
+class ReplacementReportSummaryType:
+    by_part: JSON
+    by_site: JSON
+    by_fault_level: JSON
+    by_customer: JSON
+
+
+@from_model(model=ReplacementReport, all_fields=True, name="ReplacementReport")
+class ReplacementReportType:
+    pass
 
 
 def _part(found: PartRead | None) -> Part | None:

@@ -54,7 +54,7 @@ def normalise(value: Any, key: str = "") -> Any:
     lower-cased (GraphQL enums are the REST values upper-cased). JSON scalars (specs, config,
     history before/after) are left as they are.
     """
-    if key in ("specs", "config", "before", "after"):
+    if key in JSON_FIELDS:
         return value
     if isinstance(value, dict):
         return {camel(k): normalise(v, camel(k)) for k, v in value.items()}
@@ -71,6 +71,12 @@ def normalise(value: Any, key: str = "") -> Any:
     return value
 
 
+# Fields that are JSON scalars in GraphQL (free-form objects), compared as they are.
+JSON_FIELDS = frozenset(
+    {"specs", "config", "before", "after", "rejectedCounts"}
+    | {"byPart", "bySite", "byFaultLevel", "byCustomer"}
+)
+
 # Fields whose values are enums (GraphQL spells them upper-case).
 ENUM_FIELDS = frozenset({"status", "condition", "kind", "faultLevel", "outcome"})
 
@@ -80,7 +86,7 @@ def fields_of(row: dict[str, Any]) -> str:
     parts = []
     for key, value in row.items():
         name = camel(key)
-        if isinstance(value, dict) and key not in ("specs", "config", "before", "after"):
+        if isinstance(value, dict) and name not in JSON_FIELDS:
             parts.append(f"{name} {{ {fields_of(value)} }}")
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             parts.append(f"{name} {{ {fields_of(value[0])} }}")
