@@ -31,6 +31,7 @@ from api.deps import STAFF
 from api.graphql import loaders
 from api.graphql import types as t
 from api.graphql.context import Context, bearer, get_context, graphql_error
+from api.graphql.mutations import Mutation
 from inventory_service import (
     catalogue,
     events,
@@ -563,7 +564,9 @@ def build_schema(cfg: Settings) -> strawberry.Schema:
     ]
     if not cfg.graphql_introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, subscription=Subscription, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
 
 
 ACK: UnsetType = cast(UnsetType, UNSET)  # a plain `connection_ack` with no payload

@@ -187,3 +187,27 @@ def test_replacements_and_report_match_rest(
     assert refused["errors"][0]["extensions"]["code"] == "forbidden"
     bad = gql('{ replacementReport(month: "2026-13") { month } }', admin)
     assert bad["errors"][0]["extensions"]["code"] == "validation_error"
+
+
+RESERVE = (
+    "mutation ($key: String!, $ticket: String!) { reserve(idempotencyKey: $key, input: "
+    '{siteCode: "SY-01", partNumber: "PSU-750W", ticket: $ticket, engineer: "王工"}) '
+    "{ id status serial warehouseCode etaMinutes } }"
+)
+
+
+@pytest.mark.usefixtures("stocked")
+def test_the_reserve_mutation_is_wired_and_idempotent(
+    client: TestClient, gql: GQL, headers_for: TokenFactory
+) -> None:
+    dispatcher = headers_for("dispatcher")
+    first = gql(RESERVE, dispatcher, key="k-1", ticket="T-1")
+    assert "errors" not in first, first
+    assert first["data"]["reserve"]["serial"] == "NEAR"
+    assert gql(RESERVE, dispatcher, key="k-1", ticket="T-1") == first
+    reused = gql(RESERVE, dispatcher, key="k-1", ticket="T-2")
+    assert reused["errors"][0]["extensions"]["code"] == "idempotency_key_reused"
+    stored = rest(client, f"/reservations/{first['data']['reserve']['id']}", dispatcher)
+    assert stored["status"] == "active"
+    refused = gql(RESERVE, headers_for("customer", customer="LNXX"), key="k-2", ticket="T-3")
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"

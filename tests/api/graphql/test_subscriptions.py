@@ -173,3 +173,34 @@ def test_a_websocket_without_a_valid_token_is_refused(client: TestClient) -> Non
         closed = ws.receive()
     assert closed["type"] == "websocket.close"
     assert closed["code"] == 4403
+
+
+@pytest.mark.usefixtures("redis_url", "depot")
+def test_a_reservation_made_through_graphql_on_another_replica_reaches_the_subscriber(
+    db: Database, client: TestClient, headers_for: TokenFactory
+) -> None:
+    from api.app import create_app
+
+    board = headers_for("dispatcher")
+    receive(client, headers_for("warehouse"), "PSU-R", "PSU-750W")
+    with (
+        TestClient(create_app(database=db)) as other_replica,
+        client.websocket_connect("/graphql", subprotocols=[PROTOCOL], headers=board) as ws,
+    ):
+        subscribe(ws, "PSU-750W", {})
+        reserved = other_replica.post(
+            "/graphql",
+            json={
+                "query": 'mutation { reserve(idempotencyKey: "k-1", input: {siteCode: "SY-01", '
+                'partNumber: "PSU-750W", ticket: "T-1", engineer: "王工"}) { serial status } }'
+            },
+            headers=board,
+        )
+        assert reserved.json()["data"], reserved.text
+        assert reserved.json()["data"]["reserve"]["serial"] == "PSU-R"
+        change = ws.receive_json()["payload"]["data"]["spareChanged"]
+    assert (change["serial"], change["fromStatus"], change["toStatus"]) == (
+        "PSU-R",
+        "available",
+        "reserved",
+    )
