@@ -1,8 +1,11 @@
 """Benchmark: 100 devices with site, components and parts through GraphQL, the same page
 over REST, next to the ceiling C, in one run.
 
-    .venv/bin/python bench/graphql.py postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python bench/graphql.py sqlite:////tmp/bench-import/import.db
+    .venv/bin/python bench/graphql_board.py postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/graphql_board.py sqlite:////tmp/bench-import/import.db
+
+(Not `bench/graphql.py`: a script's folder comes first on `sys.path`, and a `graphql.py`
+there would shadow graphql-core for every benchmark script that imports the app.)
 
 A PostgreSQL URL names a server: the register's benchmark database `bench_register` (10,000
 sites, 100,000 devices with components; `bench/devices_lookup.py` builds it once) is used,
