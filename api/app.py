@@ -24,7 +24,7 @@ from api.rest import (
     reports,
     spares,
 )
-from inventory_service import __version__, startup
+from inventory_service import __version__, events, startup
 from inventory_service.db import Database, get_database
 from inventory_service.settings import Settings, get_settings
 
@@ -68,6 +68,8 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     """Build the app; `database` defaults to the one the settings name."""
     cfg = cfg or get_settings()
     db = database or get_database()
+    if cfg.redis_url:
+        events.configure(cfg.redis_url)  # spare changes to GraphQL subscribers on every replica
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -17,16 +17,18 @@ from typing import Any, TypeVar
 from graphql import GraphQLError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
-from api.deps import CallerDep, DatabaseDep
-from inventory_service import idempotency
+from inventory_service import auth, idempotency
 from inventory_service.auth import Caller
 from inventory_service.db import Database
 from inventory_service.errors import DomainError
 from models import Role
 
 T = TypeVar("T")
+L = TypeVar("L")
 
 
 def graphql_error(exc: DomainError) -> GraphQLError:
@@ -35,13 +37,28 @@ def graphql_error(exc: DomainError) -> GraphQLError:
 
 
 class Context(BaseContext):
-    def __init__(self, *, db: Database, caller: Caller) -> None:
+    def __init__(self, *, db: Database, caller: Caller | None) -> None:
         super().__init__()
         self.db = db
-        self.caller = caller
+        self._caller = caller
         self._session: Session | None = None
         self._lock = asyncio.Lock()
         self.loaders: dict[str, Any] = {}
+
+    @property
+    def caller(self) -> Caller:
+        """Who is calling (a websocket authenticates at `connection_init`, before any operation)."""
+        if self._caller is None:
+            raise GraphQLError(
+                "missing bearer token", extensions={"code": "unauthorized", "details": []}
+            )
+        return self._caller
+
+    def authenticate(self, token: str | None) -> Caller:
+        """Authenticate a websocket from its `connection_init` payload (Unauthorized if bad)."""
+        with self.db.session() as session:
+            self._caller = auth.authenticate(session, token)
+        return self._caller
 
     def _read_session(self) -> Session:
         if self._session is None:
@@ -82,11 +99,12 @@ class Context(BaseContext):
             )
         return self.caller
 
-    def loader(self, name: str, factory: Callable[[], Any]) -> Any:
+    def loader(self, name: str, factory: Callable[[], L]) -> L:
         """The request's DataLoader called `name`, created on first use."""
         if name not in self.loaders:
             self.loaders[name] = factory()
-        return self.loaders[name]
+        found: L = self.loaders[name]
+        return found
 
     def close(self) -> None:
         if self._session is not None:
@@ -94,8 +112,29 @@ class Context(BaseContext):
             self._session = None
 
 
-async def get_context(db: DatabaseDep, caller: CallerDep) -> AsyncIterator[Context]:
-    """FastAPI dependency: the same auth as REST (401 without a valid token)."""
+def bearer(value: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value."""
+    scheme, _, token = (value or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
+    """FastAPI dependency: the same auth as REST (401 without a valid token).
+
+    A websocket may instead send `{"Authorization": "Bearer <token>"}` in `connection_init`
+    (browsers cannot set headers on the upgrade); see `GraphQLApp.on_ws_connect`.
+    """
+    db: Database = connection.app.state.database
+    token = bearer(connection.headers.get("authorization"))
+    caller: Caller | None = None
+    if token is not None or not isinstance(connection, WebSocket):
+
+        def authenticate() -> Caller:
+            with db.session() as session:
+                return auth.authenticate(session, token)
+
+        caller = await run_in_threadpool(authenticate)
+        connection.state.caller = caller
     context = Context(db=db, caller=caller)
     try:
         yield context

@@ -1,0 +1,213 @@
+"""Availability, coverage, reservations, replacements, loans and the report through GraphQL:
+the same answers as REST, the same roles and the same customer scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from inventory_service.db import Database
+from tests import factories
+from tests.api.graphql.conftest import GQL, fields_of, normalise
+from tests.conftest import TokenFactory
+
+API = "/api/v1"
+
+
+def dropnull(value: Any) -> Any:
+    """Optional keys: REST leaves them out (`rejected`), GraphQL answers null."""
+    if isinstance(value, dict):
+        return {k: dropnull(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [dropnull(v) for v in value]
+    return value
+
+
+def rest(client: TestClient, path: str, headers: dict[str, str]) -> Any:
+    answer = client.get(f"{API}{path}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+@pytest.fixture
+def stocked(db: Database) -> Database:
+    """A Shenyang site with a PSU installed; units near, far, a substitute and a fake."""
+    with db.transaction() as session:
+        factories.customer(session, "LNXX")
+        factories.customer(session, "LNGRID")
+        factories.site(session, "SY-01", customer_code="LNXX")
+        factories.site(session, "DL-01", customer_code="LNGRID", lat=38.914, lon=121.6147)
+        factories.part(session, "PSU-750W", specs={"watts": 750, "input": "AC"})
+        factories.part(session, "PSU-1100W", specs={"watts": 1100, "input": "AC"})
+        factories.warehouse(session, "WH-SY")
+        factories.warehouse(session, "WH-DL", lat=38.914, lon=121.6147, kind="depot")
+        factories.spare(session, "NEAR")
+        factories.spare(session, "SUB", part_number="PSU-1100W")
+        factories.spare(session, "FAR", warehouse_code="WH-DL")
+        factories.spare(session, "FAKE", genuine=False)
+        factories.device(session, "DEV-1", components=[("PSU1", "PSU-750W", "C-1")])
+        factories.device(session, "STANDBY-1", status="standby")
+    return db
+
+
+AVAILABILITY_FIELDS = (
+    "siteCode partNumber deadlineMinutes reachable candidateCount rejectedCounts "
+    "best { spareId serial partNumber substitute warehouseCode distanceKm bandMinutes etaMinutes } "
+    "candidates { spareId serial partNumber substitute warehouseCode distanceKm bandMinutes "
+    "etaMinutes } rejected { spareId partNumber warehouseCode reason distanceKm etaMinutes }"
+)
+
+
+@pytest.mark.usefixtures("stocked")
+def test_availability_matches_rest(client: TestClient, gql: GQL, admin: dict[str, str]) -> None:
+    for deadline in (240, 60):
+        expected = rest(
+            client,
+            f"/availability?site_code=SY-01&part_number=PSU-750W&deadline_minutes={deadline}",
+            admin,
+        )
+        answer = gql(
+            'query ($d: Int) { availability(siteCode: "SY-01", partNumber: "PSU-750W", '
+            f"deadlineMinutes: $d) {{ {AVAILABILITY_FIELDS} }} }}",
+            admin,
+            d=deadline,
+        )
+        assert "errors" not in answer, answer
+        assert dropnull(normalise(answer["data"]["availability"])) == normalise(expected)
+    assert expected["rejected"], "the far unit is rejected at 60 minutes"
+
+
+@pytest.mark.usefixtures("stocked")
+def test_availability_scope_and_errors(
+    gql: GQL, admin: dict[str, str], headers_for: TokenFactory
+) -> None:
+    other = headers_for("customer", customer="LNGRID")
+    hidden = gql('{ availability(siteCode: "SY-01", partNumber: "PSU-750W") { reachable } }', other)
+    assert hidden["errors"][0]["extensions"]["code"] == "not_found"
+    bad = gql('{ availability(siteCode: "SY-01") { reachable } }', admin)
+    assert bad["errors"][0]["extensions"]["code"] == "validation_error"
+    assert bad["errors"][0]["extensions"]["details"][0]["field"] == "part_number"
+
+
+@pytest.mark.usefixtures("stocked")
+def test_coverage_matches_rest(client: TestClient, gql: GQL, admin: dict[str, str]) -> None:
+    expected = rest(client, "/coverage", admin)
+    row = "siteCode customerCode partNumber installed reachable bestEtaMinutes bestWarehouseCode"
+    fields = (
+        f"customerCode deadlineMinutes pairs covered shareCovered rows {{ {row} }} "
+        f"gaps {{ {row} }} stockingPlan {{ {fields_of(expected['stocking_plan'][0])} }} "
+        "uncoverable { siteCode partNumber }"
+        if expected["stocking_plan"]
+        else f"customerCode deadlineMinutes pairs covered shareCovered rows {{ {row} }} "
+        f"gaps {{ {row} }} uncoverable {{ siteCode partNumber }}"
+    )
+    answer = gql(f"{{ coverage {{ {fields} }} }}", admin)
+    assert "errors" not in answer, answer
+    got = normalise(answer["data"]["coverage"])
+    assert got == {k: v for k, v in normalise(expected).items() if k in got}
+    assert expected["rows"], "the installed PSU makes a site × part pair"
+
+
+@pytest.mark.usefixtures("stocked")
+def test_reservations_and_loans_match_rest(
+    client: TestClient, gql: GQL, admin: dict[str, str], headers_for: TokenFactory
+) -> None:
+    made = client.post(
+        f"{API}/reservations",
+        json={"site_code": "SY-01", "part_number": "PSU-750W", "ticket": "T-1", "engineer": "王工"},
+        headers=admin | {"Idempotency-Key": "k-1"},
+    )
+    assert made.status_code == 201, made.text
+    reservation = made.json()
+    page = rest(client, "/reservations", admin)
+    answer = gql(f"{{ reservations {{ items {{ {fields_of(reservation)} }} nextCursor }} }}", admin)
+    assert normalise(answer["data"]["reservations"]) == normalise(page)
+    one = gql(f'{{ reservation(id: "{reservation["id"]}") {{ {fields_of(reservation)} }} }}', admin)
+    assert normalise(one["data"]["reservation"]) == normalise(reservation)
+
+    devices = {d["serial"]: d["id"] for d in rest(client, "/devices", admin)["items"]}
+    lent = client.post(
+        f"{API}/loans",
+        json={
+            "standby_device_id": devices["STANDBY-1"],
+            "site_code": "SY-01",
+            "replaces_device_id": devices["DEV-1"],
+            "ticket": "T-2",
+        },
+        headers=admin,
+    )
+    assert lent.status_code == 201, lent.text
+    loans = rest(client, "/loans", admin)
+    answer = gql(f"{{ loans {{ items {{ {fields_of(lent.json())} }} nextCursor }} }}", admin)
+    assert normalise(answer["data"]["loans"]) == normalise(loans)
+
+    own = headers_for("customer", customer="LNXX")
+    for query in ("{ reservations { items { id } } }", "{ loans { items { id } } }"):
+        refused = gql(query, own)
+        assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+
+
+def test_replacements_and_report_match_rest(
+    db: Database, client: TestClient, gql: GQL, admin: dict[str, str], headers_for: TokenFactory
+) -> None:
+    when = datetime(2026, 10, 15, 4, 0, tzinfo=UTC)
+    with db.transaction() as session:
+        factories.replacement_row(session, "A", replaced_at=when, duration_minutes=90)
+        factories.replacement_row(
+            session,
+            "B",
+            replaced_at=when + timedelta(days=1),
+            duration_minutes=300,
+            site_code="DL-01",
+            customer_code="LNGRID",
+        )
+    page = rest(client, "/replacements", admin)
+    answer = gql(
+        f"{{ replacements {{ items {{ {fields_of(page['items'][0])} }} nextCursor }} }}", admin
+    )
+    assert normalise(answer["data"]["replacements"]) == normalise(page)
+
+    report = rest(client, "/reports/replacements?month=2026-10", admin)
+    got = gql(f'{{ replacementReport(month: "2026-10") {{ {fields_of(report)} }} }}', admin)
+    assert "errors" not in got, got
+    assert normalise(got["data"]["replacementReport"]) == normalise(report)
+
+    own = headers_for("customer", customer="LNXX")
+    mine = gql('{ replacementReport(month: "2026-10") { rows { site } summary { count } } }', own)
+    assert mine["data"]["replacementReport"] == {
+        "rows": [{"site": "SY-01"}],
+        "summary": {"count": 1},
+    }
+    listed = gql("{ replacements { items { id } } }", own)
+    assert len(listed["data"]["replacements"]["items"]) == 1
+    refused = gql('{ replacementReport(month: "2026-10") { month } }', headers_for("engineer"))
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+    bad = gql('{ replacementReport(month: "2026-13") { month } }', admin)
+    assert bad["errors"][0]["extensions"]["code"] == "validation_error"
+
+
+RESERVE = (
+    "mutation ($key: String!, $ticket: String!) { reserve(idempotencyKey: $key, input: "
+    '{siteCode: "SY-01", partNumber: "PSU-750W", ticket: $ticket, engineer: "王工"}) '
+    "{ id status serial warehouseCode etaMinutes } }"
+)
+
+
+@pytest.mark.usefixtures("stocked")
+def test_the_reserve_mutation_is_wired_and_idempotent(
+    client: TestClient, gql: GQL, headers_for: TokenFactory
+) -> None:
+    dispatcher = headers_for("dispatcher")
+    first = gql(RESERVE, dispatcher, key="k-1", ticket="T-1")
+    assert "errors" not in first, first
+    assert first["data"]["reserve"]["serial"] == "NEAR"
+    assert gql(RESERVE, dispatcher, key="k-1", ticket="T-1") == first
+    reused = gql(RESERVE, dispatcher, key="k-1", ticket="T-2")
+    assert reused["errors"][0]["extensions"]["code"] == "idempotency_key_reused"
+    stored = rest(client, f"/reservations/{first['data']['reserve']['id']}", dispatcher)
+    assert stored["status"] == "active"
+    refused = gql(RESERVE, headers_for("customer", customer="LNXX"), key="k-2", ticket="T-3")
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"
