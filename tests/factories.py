@@ -16,12 +16,9 @@ from models import (
     Part,
     RepairOrder,
     Replacement,
-    Reservation,
-    ReservationStatus,
     Role,
     Site,
     SpareUnit,
-    UnitStatus,
     Warehouse,
     WarehouseKind,
 )
@@ -248,92 +245,56 @@ def replacement_row(
     reason: str = "电源模块故障",
     fault_impact: str = "单电源运行，业务未中断",
     engineer: str = "王工",
-    deadline_minutes: int = 240,
 ) -> Replacement:
-    """One replacement at `replaced_at`, `duration_minutes` after the fault was reported.
+    """One replacement at `replaced_at`, `duration_minutes` after the fault was reported,
+    made through the lifecycle: a device with the part in slot PSU1 (`OLD-<serial>`), a unit
+    received (`NEW-<serial>`), reserved for the device and recorded as its replacement."""
+    from inventory_service import replacements, reservations
+    from models.reservation import FaultLevel, ReplacementCreate, ReservationCreate
 
-    Until the lifecycle service lands (`replacements.record`, being built by the integrator),
-    the Device, Reservation and Replacement rows are inserted directly; the customer, site,
-    part and warehouse come from the services, and both spare units move through `stock`
-    (installed: received → reserved → dispatched → installed; removed: faulty), so the
-    ledger replays. Serials: device `DEV-<serial>`, installed `NEW-<serial>`, removed
-    `OLD-<serial>`.
-    """
-    site_, part_, wh = _ensure_places(
+    site_, _, wh = _ensure_places(
         session, customer_code=customer_code, site_code=site_code, part_number=part_number
     )
-    assert site_.id is not None
-    assert part_.id is not None
-    assert wh.id is not None
-    device = Device(
-        site_id=site_.id,
+    dev = device(
+        session,
+        f"DEV-{serial}",
+        site_code=site_.code,
         vendor="Dell",
         model="R750",
-        hostname=f"h-{serial}",
-        serial=f"DEV-{serial}",
+        components=[("PSU1", part_number, f"OLD-{serial}")],
     )
-    session.add(device)
-    session.flush()
-    assert device.id is not None
     new = spare(session, f"NEW-{serial}", part_number=part_number, warehouse_code=wh.code)
-    for status in (UnitStatus.RESERVED, UnitStatus.DISPATCHED):
-        stock.transition(session, new, status, actor=ACTOR, action=status.value)
-    stock.transition(
-        session, new, UnitStatus.INSTALLED, actor=ACTOR, action="installed", warehouse_id=None
-    )
-    removed = stock.register_removed(
+    held = reservations.reserve(
         session,
         actor=ACTOR,
-        part_id=part_.id,
-        serial=f"OLD-{serial}",
-        warehouse_id=wh.id,
-        genuine=True,
-        reference="test",
+        data=ReservationCreate(
+            site_code=site_.code,
+            part_number=part_number,
+            ticket=f"T-{serial}",
+            engineer=engineer,
+            device_id=dev.id,
+            spare_id=new.id,
+            require_within_deadline=False,
+        ),
     )
-    assert new.id is not None
-    assert removed.id is not None
-    reservation = Reservation(
-        site_id=site_.id,
-        part_id=part_.id,
-        spare_id=new.id,
-        device_id=device.id,
-        warehouse_id=wh.id,
-        ticket=f"T-{serial}",
-        engineer=engineer,
-        status=ReservationStatus.FULFILLED.value,
-        eta_minutes=30,
-        actor=ACTOR.actor,
-        expires_at=replaced_at,
+    assert held.id is not None
+    assert dev.id is not None
+    return replacements.record(
+        session,
+        actor=ACTOR,
+        data=ReplacementCreate(
+            reservation_id=held.id,
+            device_id=dev.id,
+            removed_serial=f"OLD-{serial}",
+            reason=reason,
+            fault_level=FaultLevel(fault_level),
+            fault_impact=fault_impact,
+            fault_reported_at=replaced_at - timedelta(minutes=duration_minutes),
+            replaced_at=replaced_at,
+            customer_confirmed_by="客户-李",
+            engineer_confirmed_by=engineer,
+        ),
     )
-    session.add(reservation)
-    session.flush()
-    assert reservation.id is not None
-    row = Replacement(
-        reservation_id=reservation.id,
-        device_id=device.id,
-        site_id=site_.id,
-        customer_id=site_.customer_id,
-        slot="PSU1",
-        installed_spare_id=new.id,
-        removed_spare_id=removed.id,
-        removed_serial=removed.serial,
-        installed_serial=new.serial,
-        part_id=part_.id,
-        reason=reason,
-        fault_level=fault_level,
-        fault_impact=fault_impact,
-        fault_reported_at=replaced_at - timedelta(minutes=duration_minutes),
-        replaced_at=replaced_at,
-        duration_minutes=duration_minutes,
-        within_deadline=duration_minutes <= deadline_minutes,
-        engineer=engineer,
-        customer_confirmed_by="客户-李",
-        engineer_confirmed_by=engineer,
-        actor=ACTOR.actor,
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def repair_row(
