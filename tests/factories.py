@@ -154,29 +154,18 @@ def faulty_unit(session: Session, serial: str, *, part_number: str = "PSU-750W")
 def installed_part(
     session: Session, *, site_code: str, part_number: str, serial: str, slot: str = "PSU1"
 ) -> Component:
-    """A device at the site with one component of `part_number` installed.
-
-    Written as raw rows, clearly a stand-in: `register.create_device` (branch `register`) is
-    not on main yet; switch to it once merged.
-    """
-    found_site = places.get_site(session, actor=ACTOR, code=site_code)
-    found_part = catalogue.get_part(session, part_number=part_number)
-    assert found_site.id is not None
-    assert found_part.id is not None
-    device = Device(
-        site_id=found_site.id,
+    """A device at the site with one component of `part_number` installed (via the register)."""
+    made = device(
+        session,
+        f"D{serial}",
+        site_code=site_code,
         vendor="Dell",
         model="R750",
-        hostname=f"h-{serial}",
-        serial=f"D{serial}",
+        components=[(slot, part_number, serial)],
     )
-    session.add(device)
-    session.flush()
-    assert device.id is not None
-    component = Component(device_id=device.id, slot=slot, part_id=found_part.id, serial=serial)
-    session.add(component)
-    session.flush()
-    return component
+    return session.exec(
+        select(Component).where(Component.device_id == made.id, Component.slot == slot)
+    ).one()
 
 
 def device(
