@@ -679,6 +679,17 @@ def _installed(session: Session, device_id: int, slot: str) -> Component:
     return component
 
 
+def _take_out(session: Session, *, device_id: int, slot: str) -> tuple[Device, tuple[str, str]]:
+    """Lock a writable device and take the component out of `slot` (no history row yet)."""
+    device = lock_device(session, device_id=device_id)
+    _writable(device)
+    component = _installed(session, device_id, slot)
+    removed = (_part_number(session, component.part_id), component.serial)
+    session.delete(component)
+    session.flush()
+    return device, removed
+
+
 def remove_component(
     session: Session,
     *,
@@ -688,12 +699,7 @@ def remove_component(
     reference: str | None = None,
 ) -> tuple[str, str]:
     """Take the part out of a slot; returns its (part_number, serial)."""
-    device = lock_device(session, device_id=device_id)
-    _writable(device)
-    component = _installed(session, device_id, slot)
-    removed = (_part_number(session, component.part_id), component.serial)
-    session.delete(component)
-    session.flush()
+    device, removed = _take_out(session, device_id=device_id, slot=slot)
     _record(
         session,
         device,
@@ -717,12 +723,7 @@ def swap_component(
     reference: str | None = None,
 ) -> tuple[str, str]:
     """Replace the part in a slot by another; returns the removed part's (part_number, serial)."""
-    device = lock_device(session, device_id=device_id)
-    _writable(device)
-    component = _installed(session, device_id, slot)
-    removed = (_part_number(session, component.part_id), component.serial)
-    session.delete(component)
-    session.flush()
+    device, removed = _take_out(session, device_id=device_id, slot=slot)
     _new_component(session, device, slot=slot, part_number=part_number, serial=serial)
     _record(
         session,
