@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from inventory_service import auth
 from inventory_service.auth import Caller
@@ -22,7 +23,8 @@ from models import Role
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
+    # async: no I/O here, and a sync dependency would cost a thread-pool hop per request.
     db: Database = request.app.state.database
     return db
 
@@ -48,15 +50,23 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="A token from `inventory-service token create`")
 
 
-def get_caller(
+def _authenticate(db: Database, token: str | None) -> Caller:
+    # A short read session of its own: authentication never holds the request's write lock.
+    with db.session() as session:
+        return auth.authenticate(session, token)
+
+
+async def get_caller(
     request: Request,
     db: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The authenticated caller (401 without a valid bearer token)."""
-    # A short read session of its own: authentication never holds the request's write lock.
-    with db.session() as session:
-        caller = auth.authenticate(session, credentials.credentials if credentials else None)
+    token = credentials.credentials if credentials else None
+    # A recently verified token is answered on the event loop; only a lookup leaves it.
+    caller = auth.cached_caller(token)
+    if caller is None:
+        caller = await run_in_threadpool(_authenticate, db, token)
     request.state.caller = caller
     return caller
 
@@ -68,7 +78,7 @@ def allow(*roles: Role) -> Any:
     """A dependency that admits `admin` and the given roles, else 403."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
-    def check(caller: CallerDep) -> Caller:
+    async def check(caller: CallerDep) -> Caller:
         if caller.role not in allowed:
             raise Forbidden(f"role {caller.role.value!r} may not do this")
         return caller

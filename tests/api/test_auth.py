@@ -61,3 +61,29 @@ def test_tokens_are_stored_hashed_and_revocation_is_final(
         assert issued.record.id is not None
         auth.revoke_token(session, token_id=issued.record.id)
     assert client.get("/api/v1/customers", headers=headers).status_code == 401
+
+
+def test_a_recently_verified_token_is_answered_from_the_cache(
+    client: TestClient, db: Database
+) -> None:
+    from inventory_service import auth
+    from inventory_service.settings import Settings, get_settings, replace_settings
+
+    with db.transaction() as session:
+        issued = auth.create_token(session, role="reporter", name="cached")
+    old = replace_settings(Settings(**(get_settings().model_dump() | {"auth_cache_seconds": 60})))
+    try:
+        assert auth.cached_caller(issued.token) is None
+        headers = {"Authorization": f"Bearer {issued.token}"}
+        assert client.get("/api/v1/customers", headers=headers).status_code == 200
+        cached = auth.cached_caller(issued.token)
+        assert cached is not None
+        assert cached.name == "cached"
+        assert auth.cached_caller("inv_unknown") is None
+        with db.transaction() as session:
+            assert issued.record.id is not None
+            auth.revoke_token(session, token_id=issued.record.id)  # clears the cache
+        assert auth.cached_caller(issued.token) is None
+        assert client.get("/api/v1/customers", headers=headers).status_code == 401
+    finally:
+        replace_settings(old)
