@@ -18,26 +18,21 @@ import random
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import random_paths_lua, serve, table, wrk  # noqa: E402
+from harness import ensure_database, random_paths_lua, serve, table, wrk  # noqa: E402
 
 NAME = "bench_register"
 DEVICES = 100_000
 
 
 def postgres_database(server_url: str) -> str:
-    url = make_url(server_url).set(database=NAME).render_as_string(hide_password=False)
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": NAME}).first():
-            admin.dispose()
-            return url
-        conn.execute(text(f'CREATE DATABASE "{NAME}"'))
-    admin.dispose()
+    url, created = ensure_database(server_url, NAME)
+    if not created:
+        return url
     import tempfile
 
     import import_devices

@@ -22,8 +22,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_database(server_url: str, name: str) -> tuple[str, bool]:
+    """The URL of the benchmark database `name` on that server, created when missing
+    (True then: the caller builds its data set once)."""
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        created = exists.first() is None
+        if created:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url, created
 
 
 def free_port() -> int:

@@ -21,7 +21,6 @@ import sys
 import time
 
 from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,14 +32,9 @@ LAT, LON = (38.8, 43.4), (119.0, 125.5)
 
 
 def build(server_url: str) -> str:
-    url = make_url(server_url).set(database=NAME).render_as_string(hide_password=False)
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": NAME}).first():
-            admin.dispose()
-            return url
-        conn.execute(text(f'CREATE DATABASE "{NAME}"'))
-    admin.dispose()
+    url, created = harness.ensure_database(server_url, NAME)
+    if not created:
+        return url
     from inventory_service import migrate
     from inventory_service.bands import band_minutes
     from inventory_service.geo import distance_km

@@ -19,12 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import serve, table, wrk  # noqa: E402
+from bench.harness import ensure_database, serve, table, wrk  # noqa: E402
 
 NAME = "bench_report"
 REPLACEMENTS = 120_000
@@ -33,13 +32,7 @@ DEVICES = 20_000
 
 
 def build(server_url: str) -> tuple[str, dict[str, str]]:
-    url = make_url(server_url).set(database=NAME).render_as_string(hide_password=False)
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": NAME})
-        if exists.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{NAME}"'))
-    admin.dispose()
+    url, _ = ensure_database(server_url, NAME)
     os.environ["INVENTORY_DATABASE_URL"] = url
     from inventory_service import auth, migrate
     from inventory_service.db import Database

@@ -22,22 +22,19 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = 1_000_000
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import ensure_database  # noqa: E402
+
 NAME = "bench_stock"
 
 
 def build(server_url: str) -> str:
-    url = make_url(server_url).set(database=NAME).render_as_string(hide_password=False)
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": NAME})
-        if exists.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{NAME}"'))
-    admin.dispose()
+    url, _ = ensure_database(server_url, NAME)
     os.environ["INVENTORY_DATABASE_URL"] = url
     from inventory_service import migrate
     from inventory_service.db import Database
