@@ -24,9 +24,10 @@ from api.rest import (
     reports,
     spares,
 )
-from inventory_service import __version__, events, startup
-from inventory_service.db import Database, get_database
-from inventory_service.settings import Settings, get_settings
+from inventory_service import __version__
+from inventory_service.platform import events, startup
+from inventory_service.platform.db import Database, get_database
+from inventory_service.platform.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
 
@@ -112,7 +113,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
 
 def serve_app() -> FastAPI:
     """The factory `inventory-service serve` hands to uvicorn (each worker calls it)."""
-    from inventory_service import logs
+    from inventory_service.platform import logs
 
     cfg = get_settings()
     logs.configure(cfg.log_level, json_lines=cfg.log_json)

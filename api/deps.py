@@ -14,10 +14,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from inventory_service import auth
-from inventory_service.auth import Caller
-from inventory_service.db import Database
-from inventory_service.errors import Forbidden
+from inventory_service.platform import auth
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import Forbidden
 from models import Role
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

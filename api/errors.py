@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from api.idempotency import ReplayResponse, replay_response
-from inventory_service import errors, idempotency
-from inventory_service.logs import request_id_var
+from inventory_service.platform import errors, idempotency
+from inventory_service.platform.logs import request_id_var
 
 log = logging.getLogger("inventory.api")
 

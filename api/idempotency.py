@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import CallerDep, DatabaseDep
-from inventory_service import idempotency
-from inventory_service.errors import ValidationFailed
+from inventory_service.platform import idempotency
+from inventory_service.platform.errors import ValidationFailed
 
 REPLAY_HEADER = "Idempotent-Replayed"
 

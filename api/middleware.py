@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inventory_service.logs import request_id_var
+from inventory_service.platform.logs import request_id_var
 
 access_log = logging.getLogger("inventory.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

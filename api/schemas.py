@@ -8,7 +8,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
-from inventory_service.pagination import MAX_LIMIT, Page
+from inventory_service.platform.pagination import MAX_LIMIT, Page
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500).")]
 

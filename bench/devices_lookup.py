@@ -37,8 +37,8 @@ def postgres_database(server_url: str) -> str:
 
     import import_devices
 
-    from inventory_service import device_import
-    from inventory_service.db import Database
+    from inventory_service.assets import device_import
+    from inventory_service.platform.db import Database
     from seed.loader import SEED_ACTOR
 
     os.environ["INVENTORY_DATABASE_URL"] = url
@@ -60,8 +60,8 @@ def postgres_database(server_url: str) -> str:
 
 
 def tokens(url: str) -> tuple[str, str]:
-    from inventory_service import auth
-    from inventory_service.db import Database
+    from inventory_service.platform import auth
+    from inventory_service.platform.db import Database
 
     db = Database(url)
     with db.transaction() as session:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import random_paths_lua, serve, table, wrk  # noqa: E402
 
-from inventory_service.pagination import encode_cursor  # noqa: E402
+from inventory_service.platform.pagination import encode_cursor  # noqa: E402
 
 PAGE = 100
 QUERY = (
@@ -56,8 +56,8 @@ def database(url: str) -> str:
 
 
 def token(url: str) -> str:
-    from inventory_service import auth
-    from inventory_service.db import Database
+    from inventory_service.platform import auth
+    from inventory_service.platform.db import Database
 
     db = Database(url)
     with db.transaction() as session:

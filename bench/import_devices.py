@@ -27,8 +27,9 @@ SITES = 10_000
 def build_sites(url: str) -> list[str]:
     """Migrate `url`; load the demo customers and parts and 10,000 sites; the site codes."""
     os.environ["INVENTORY_DATABASE_URL"] = url
-    from inventory_service import migrate, places
-    from inventory_service.db import Database
+    from inventory_service.assets import places
+    from inventory_service.platform import migrate
+    from inventory_service.platform.db import Database
     from models.place import SiteCreate
     from seed.loader import SEED_ACTOR, load_customers, load_parts
 

@@ -35,10 +35,10 @@ def build(server_url: str) -> str:
     url, created = harness.ensure_database(server_url, NAME)
     if not created:
         return url
-    from inventory_service import migrate
-    from inventory_service.bands import band_minutes
-    from inventory_service.geo import distance_km
-    from inventory_service.settings import get_settings
+    from inventory_service.platform import migrate
+    from inventory_service.platform.settings import get_settings
+    from inventory_service.reach.bands import band_minutes
+    from inventory_service.reach.geo import distance_km
     from models import Component, Customer, Device, Part, Site, Warehouse
 
     migrate.upgrade(url)
@@ -177,8 +177,9 @@ def explain(url: str) -> None:
 
 
 def time_coverage(url: str) -> None:
-    from inventory_service import auth, coverage
-    from inventory_service.db import Database
+    from inventory_service.platform import auth
+    from inventory_service.platform.db import Database
+    from inventory_service.reach import coverage
 
     db = Database(url)
     with db.transaction(write=False) as session:
@@ -196,8 +197,8 @@ def main() -> None:
     url = build(sys.argv[1])
     explain(url)
     time_coverage(url)
-    from inventory_service import auth
-    from inventory_service.db import Database
+    from inventory_service.platform import auth
+    from inventory_service.platform.db import Database
 
     db = Database(url)
     with db.transaction() as session:

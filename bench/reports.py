@@ -34,8 +34,8 @@ DEVICES = 20_000
 def build(server_url: str) -> tuple[str, dict[str, str]]:
     url, _ = ensure_database(server_url, NAME)
     os.environ["INVENTORY_DATABASE_URL"] = url
-    from inventory_service import auth, migrate
-    from inventory_service.db import Database
+    from inventory_service.platform import auth, migrate
+    from inventory_service.platform.db import Database
     from seed.loader import load_customers, load_parts, load_warehouses
 
     migrate.upgrade(url)

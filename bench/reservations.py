@@ -76,8 +76,8 @@ def check_books(url: str) -> str:
 
 def main() -> None:
     url = reach.build(sys.argv[1])
-    from inventory_service import auth
-    from inventory_service.db import Database
+    from inventory_service.platform import auth
+    from inventory_service.platform.db import Database
 
     db = Database(url)
     with db.transaction() as session:

@@ -36,8 +36,8 @@ NAME = "bench_stock"
 def build(server_url: str) -> str:
     url, _ = ensure_database(server_url, NAME)
     os.environ["INVENTORY_DATABASE_URL"] = url
-    from inventory_service import migrate
-    from inventory_service.db import Database
+    from inventory_service.platform import migrate
+    from inventory_service.platform.db import Database
     from seed.loader import load_customers, load_parts, load_warehouses
 
     migrate.upgrade(url)
@@ -74,7 +74,7 @@ def build(server_url: str) -> str:
             )  # type: ignore[call-overload]
             print(f"built {UNITS:,} units in {time.monotonic() - started:.0f} s", file=sys.stderr)
         session.exec(text("ANALYZE"))  # type: ignore[call-overload]
-        from inventory_service import auth
+        from inventory_service.platform import auth
 
         token = auth.create_token(session, role="warehouse", name="bench").token
     db.dispose()

@@ -15,11 +15,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from inventory_service import auth
-from inventory_service import migrate as migrations
-from inventory_service.db import get_database
-from inventory_service.errors import DomainError
-from inventory_service.settings import get_settings
+from inventory_service.platform import auth
+from inventory_service.platform import migrate as migrations
+from inventory_service.platform.db import get_database
+from inventory_service.platform.errors import DomainError
+from inventory_service.platform.settings import get_settings
 from models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,7 +109,7 @@ def seed() -> None:
 @app.command("verify-ledger")
 def verify_ledger() -> None:
     """Replay the movement ledger; exit 1 listing every unit it does not explain."""
-    from inventory_service import stock
+    from inventory_service.warehouse import stock
 
     with get_database().transaction(write=False) as session:
         totals = stock.ledger_totals(session)
@@ -130,9 +130,9 @@ def import_devices(
     actor: Annotated[str, typer.Option(help="Name written into each history row.")] = "import",
 ) -> None:
     """Import devices from CSV/XLSX; every bad row is listed and nothing is written."""
-    from inventory_service import device_import
-    from inventory_service.errors import ValidationFailed
-    from inventory_service.progress import Progress
+    from inventory_service.assets import device_import
+    from inventory_service.platform.errors import ValidationFailed
+    from inventory_service.platform.progress import Progress
 
     caller = auth.Caller(token_id=0, name=actor, role=Role.ADMIN)
     try:
@@ -161,7 +161,7 @@ def reach(
     as_json: Annotated[bool, typer.Option("--json", help="The raw answer as JSON.")] = False,
 ) -> None:
     """Can a genuine replacement of PART reach SITE by the deadline, and why (not)."""
-    from inventory_service import reachability
+    from inventory_service.reach import reachability
 
     with get_database().transaction(write=False) as session:
         answer = reachability.availability(
@@ -210,7 +210,7 @@ def coverage(
     import csv
     import sys
 
-    from inventory_service import coverage as coverage_service
+    from inventory_service.reach import coverage as coverage_service
 
     with get_database().transaction(write=False) as session:
         result = coverage_service.compute(
@@ -333,9 +333,9 @@ def report_replacements(
     ] = None,
 ) -> None:
     """The replacement report of a month, a quarter or a date range (progress on stderr)."""
-    from inventory_service import reports, reports_export
-    from inventory_service.errors import ValidationFailed
-    from inventory_service.spares_export import Lang
+    from inventory_service.platform.errors import ValidationFailed
+    from inventory_service.reporting import reports, reports_export
+    from inventory_service.warehouse.spares_export import Lang
 
     if fmt not in set(reports_export.ReportFormat):
         raise ValidationFailed.field("format", f"{fmt!r}: expected json, csv or xlsx")

@@ -16,8 +16,8 @@ from typing import Final
 
 from sqlmodel import Session, select
 
-from inventory_service import places, register
-from inventory_service.auth import Caller
+from inventory_service.assets import places, register
+from inventory_service.platform.auth import Caller
 from models import Device, Role, Site
 from models.device import ComponentCreate, DeviceCreate, DeviceStatus
 from models.place import SiteCreate

@@ -15,10 +15,12 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
-from inventory_service import auth, catalogue, places, stock
-from inventory_service.auth import Caller
-from inventory_service.db import Database
-from inventory_service.progress import Progress
+from inventory_service.assets import places
+from inventory_service.platform import auth
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.platform.progress import Progress
+from inventory_service.warehouse import catalogue, stock
 from models import ApiToken, Customer, Part, Role, SpareUnit, Warehouse, WarehouseKind
 from models.base import utcnow
 from models.part import PartCreate

@@ -27,9 +27,11 @@ from sqlalchemy.engine import make_url
 
 import models
 from api.app import create_app
-from inventory_service import auth, migrate, reachability, stock
-from inventory_service.db import Database, normalize_url
-from inventory_service.settings import Settings, replace_settings
+from inventory_service.platform import auth, migrate
+from inventory_service.platform.db import Database, normalize_url
+from inventory_service.platform.settings import Settings, replace_settings
+from inventory_service.reach import reachability
+from inventory_service.warehouse import stock
 
 IN_CI = bool(os.environ.get("CI"))
 

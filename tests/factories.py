@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from inventory_service import catalogue, places, repairs, stock
-from inventory_service.auth import Caller
+from inventory_service.assets import places
+from inventory_service.lifecycle import repairs
+from inventory_service.platform.auth import Caller
+from inventory_service.warehouse import catalogue, stock
 from models import (
     Component,
     Customer,
@@ -180,7 +182,7 @@ def device(
     components: list[tuple[str, str, str]] | None = None,
 ) -> Device:
     """Register a device through the register (components as (slot, part_number, serial))."""
-    from inventory_service import register
+    from inventory_service.assets import register
     from models.device import ComponentCreate, DeviceCreate, DeviceStatus
 
     return register.create_device(
@@ -238,7 +240,7 @@ def replacement_row(
     """One replacement at `replaced_at`, `duration_minutes` after the fault was reported,
     made through the lifecycle: a device with the part in slot PSU1 (`OLD-<serial>`), a unit
     received (`NEW-<serial>`), reserved for the device and recorded as its replacement."""
-    from inventory_service import replacements, reservations
+    from inventory_service.lifecycle import replacements, reservations
     from models.reservation import FaultLevel, ReplacementCreate, ReservationCreate
 
     site_, _, wh = _ensure_places(

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from inventory_service import auth, health
 from inventory_service.cli import app
-from inventory_service.db import Database, set_database
-from inventory_service.settings import Settings, get_settings, replace_settings
+from inventory_service.platform import auth, health
+from inventory_service.platform.db import Database, set_database
+from inventory_service.platform.settings import Settings, get_settings, replace_settings
 from models import ApiToken, Customer
 
 

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from inventory_service.cli import app
-from inventory_service.db import Database, set_database
-from inventory_service.settings import Settings, get_settings, replace_settings
+from inventory_service.platform.db import Database, set_database
+from inventory_service.platform.settings import Settings, get_settings, replace_settings
 from tests import factories
 
 

@@ -21,10 +21,10 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
-from inventory_service import auth, idempotency
-from inventory_service.auth import Caller
-from inventory_service.db import Database
-from inventory_service.errors import DomainError
+from inventory_service.platform import auth, idempotency
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import DomainError
 from models import Role
 
 T = TypeVar("T")

@@ -1,7 +1,7 @@
 """Per-request DataLoaders: every relation is one query per batch, never one per parent.
 
 Each loader is created on first use in a request (`ctx.loader`) and its batch function runs
-ONE `inventory_service.lookups` query through `ctx.run` (off the event loop).
+ONE `inventory_service.assets.lookups` query through `ctx.run` (off the event loop).
 
 A list resolver that can see what the client selected (`selects`) loads the relations of
 its whole page at once (`load_many`: still one query per relation); the relation's field then
@@ -18,7 +18,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from inventory_service import lookups
+from inventory_service.assets import lookups
 from models.device import DeviceHistoryRead, DeviceRead
 from models.ledger import MovementRead
 from models.part import PartRead

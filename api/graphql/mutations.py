@@ -11,8 +11,8 @@ from strawberry.types import Info
 
 from api.graphql import types as t
 from api.graphql.context import Context, graphql_error, idempotent_write
-from inventory_service import repairs, replacements, reservations
-from inventory_service.errors import ValidationFailed
+from inventory_service.lifecycle import repairs, replacements, reservations
+from inventory_service.platform.errors import ValidationFailed
 from models import Role
 from models.reservation import (
     RepairCreate,

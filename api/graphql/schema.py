@@ -32,24 +32,17 @@ from api.graphql import loaders
 from api.graphql import types as t
 from api.graphql.context import Context, bearer, get_context, graphql_error
 from api.graphql.mutations import Mutation
-from inventory_service import (
-    catalogue,
-    events,
-    loans,
-    places,
-    reachability,
-    register,
-    repairs,
-    replacements,
-    reports,
-    reservations,
-    stock,
-)
-from inventory_service import coverage as coverage_service
-from inventory_service.auth import Caller
-from inventory_service.errors import DomainError, NotFound
-from inventory_service.pagination import DEFAULT_LIMIT
-from inventory_service.settings import Settings
+from inventory_service.assets import places, register
+from inventory_service.lifecycle import loans, repairs, replacements, reservations
+from inventory_service.platform import events
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import DomainError, NotFound
+from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.platform.settings import Settings
+from inventory_service.reach import coverage as coverage_service
+from inventory_service.reach import reachability
+from inventory_service.reporting import reports
+from inventory_service.warehouse import catalogue, stock
 from models import DeviceStatus, Role, UnitStatus
 from models.device import DeviceRead
 from models.part import PartRead

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from api.graphql.schema import build_schema
-from inventory_service.settings import Settings
+from inventory_service.platform.settings import Settings
 
 
 def sdl() -> str:

@@ -15,7 +15,7 @@ from strawberry.types import Info, get_object_definition
 
 from api.graphql import loaders
 from api.graphql.context import Context
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.device import ComponentRead, DeviceHistoryRead, DeviceRead
 from models.events import SpareChange as SpareChangeRead
 from models.ledger import MovementRead

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
 from api.schemas import Limit, PageOf, page_of
-from inventory_service import places
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.assets import places
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.place import CustomerCreate, CustomerRead
 
 router = APIRouter(prefix="/customers", tags=["places"])

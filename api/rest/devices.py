@@ -11,10 +11,10 @@ from starlette.datastructures import UploadFile
 from api.deps import FieldRole, Reader, SessionDep, allow
 from api.idempotency import IdempotencyDep, _body
 from api.schemas import Limit, PageOf
-from inventory_service import device_import, register
-from inventory_service.auth import Caller
-from inventory_service.errors import PreconditionFailed, ValidationFailed
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.assets import device_import, register
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models import DeviceStatus, Role
 from models.base import Text
 from models.device import (

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from inventory_service import health
+from inventory_service.platform import health
 
 router = APIRouter(tags=["operations"])
 

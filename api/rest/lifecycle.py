@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from api.deps import FieldRole, Reader, SessionDep, Staff, Stockkeeper, allow
 from api.idempotency import IdempotencyDep, IdempotencyRequired
 from api.schemas import Limit, PageOf
-from inventory_service import loans, replacements, reservations
-from inventory_service.auth import Caller
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.lifecycle import loans, replacements, reservations
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models import Role
 from models.reservation import (
     LoanCreate,

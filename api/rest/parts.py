@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from api.deps import Reader, SessionDep, Stockkeeper
 from api.idempotency import IdempotencyDep
 from api.schemas import Limit, PageOf, page_of
-from inventory_service import catalogue
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.warehouse import catalogue
 from models.part import PartCreate, PartRead
 
 router = APIRouter(prefix="/parts", tags=["spares"])

@@ -8,8 +8,8 @@ from sqlmodel import Session
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
 from api.schemas import Limit, PageOf
-from inventory_service import places
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.assets import places
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models import Site
 from models.place import (
     SiteCreate,

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import Reader, SessionDep
 from api.schemas import Limit
-from inventory_service import coverage as coverage_service
-from inventory_service import reachability
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.reach import coverage as coverage_service
+from inventory_service.reach import reachability
 from models.reachability import AvailabilityRead, CoverageRead
 
 router = APIRouter(tags=["reachability"])

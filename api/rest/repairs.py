@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from api.deps import SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
 from api.schemas import Limit, PageOf
-from inventory_service import repairs
-from inventory_service.pagination import DEFAULT_LIMIT
+from inventory_service.lifecycle import repairs
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.reservation import RepairCreate, RepairRead, RepairReceive, RepairStatus
 
 router = APIRouter(prefix="/repairs", tags=["lifecycle"])

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import ReportReader, SessionDep
-from inventory_service import reports, reports_export
-from inventory_service.reports_export import ReportFormat
-from inventory_service.spares_export import Lang
+from inventory_service.reporting import reports, reports_export
+from inventory_service.reporting.reports_export import ReportFormat
+from inventory_service.warehouse.spares_export import Lang
 from models.report import ReplacementReport
 
 router = APIRouter(prefix="/reports", tags=["reports"])

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
 from api.schemas import Limit, PageOf, page_of
-from inventory_service import spares_export, stock
-from inventory_service.pagination import DEFAULT_LIMIT
-from inventory_service.spares_export import ExportFormat, Lang
+from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.warehouse import spares_export, stock
+from inventory_service.warehouse.spares_export import ExportFormat, Lang
 from models import UnitStatus
 from models.ledger import MovementRead
 from models.spare import (

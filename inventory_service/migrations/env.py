@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import models
-from inventory_service.db import normalize_url
-from inventory_service.settings import get_settings
+from inventory_service.platform.db import normalize_url
+from inventory_service.platform.settings import get_settings
 
 config = context.config
 target_metadata = models.metadata

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from models import ApiToken
 from tests.conftest import TokenFactory
 
@@ -48,7 +48,7 @@ def test_every_role_reads_and_only_admin_creates_customers(
 def test_tokens_are_stored_hashed_and_revocation_is_final(
     client: TestClient, db: Database, admin: dict[str, str]
 ) -> None:
-    from inventory_service import auth
+    from inventory_service.platform import auth
 
     with db.transaction() as session:
         issued = auth.create_token(session, role="engineer", name="field-1")
@@ -66,8 +66,8 @@ def test_tokens_are_stored_hashed_and_revocation_is_final(
 def test_a_recently_verified_token_is_answered_from_the_cache(
     client: TestClient, db: Database
 ) -> None:
-    from inventory_service import auth
-    from inventory_service.settings import Settings, get_settings, replace_settings
+    from inventory_service.platform import auth
+    from inventory_service.platform.settings import Settings, get_settings, replace_settings
 
     with db.transaction() as session:
         issued = auth.create_token(session, role="reporter", name="cached")

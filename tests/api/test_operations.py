@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 
 
 def test_healthz_needs_no_token(client: TestClient) -> None:

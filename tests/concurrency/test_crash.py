@@ -17,8 +17,8 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from inventory_service import stock
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
+from inventory_service.warehouse import stock
 from models import Movement, Reservation, SpareUnit
 from tests import factories
 from tests.concurrency.test_reservation_races import reserve

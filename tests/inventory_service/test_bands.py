@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory_service.bands import band_minutes
-from inventory_service.settings import Settings
+from inventory_service.platform.settings import Settings
+from inventory_service.reach.bands import band_minutes
 
 
 @pytest.mark.parametrize(

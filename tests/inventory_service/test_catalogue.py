@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory_service import catalogue
-from inventory_service.catalogue import may_substitute
-from inventory_service.db import Database
-from inventory_service.errors import Conflict, ValidationFailed
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import Conflict, ValidationFailed
+from inventory_service.warehouse import catalogue
+from inventory_service.warehouse.catalogue import may_substitute
 from tests import factories
 
 names = st.sampled_from(["watts", "ports", "speed", "chassis", "input", "reach"])

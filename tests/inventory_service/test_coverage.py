@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory_service import coverage, reachability
-from inventory_service.auth import Caller
-from inventory_service.db import Database
-from inventory_service.errors import NotFound
-from inventory_service.geo import destination
-from inventory_service.reachability import SitePoint, Stop, leg
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import NotFound
+from inventory_service.reach import coverage, reachability
+from inventory_service.reach.geo import destination
+from inventory_service.reach.reachability import SitePoint, Stop, leg
 from models import Role
 from tests import factories
 

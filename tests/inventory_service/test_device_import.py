@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from inventory_service import device_import
+from inventory_service.assets import device_import
 from inventory_service.cli import app
-from inventory_service.db import Database, set_database
-from inventory_service.errors import ValidationFailed
-from inventory_service.settings import Settings, get_settings, replace_settings
+from inventory_service.platform.db import Database, set_database
+from inventory_service.platform.errors import ValidationFailed
+from inventory_service.platform.settings import Settings, get_settings, replace_settings
 from models import Component, Device, DeviceHistory
 from tests import factories
 

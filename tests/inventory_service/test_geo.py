@@ -6,7 +6,7 @@ from geopy.distance import geodesic
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory_service.geo import destination, distance_bounds_km, distance_km
+from inventory_service.reach.geo import destination, distance_bounds_km, distance_km
 
 LAT = st.floats(-70, 70)
 LON = st.floats(-180, 180)

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlmodel import col, select, update
 
-from inventory_service import repairs, replacements, reservations, stock
-from inventory_service.db import Database
-from inventory_service.errors import DomainError
+from inventory_service.lifecycle import repairs, replacements, reservations
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import DomainError
+from inventory_service.warehouse import stock
 from models import (
     Component,
     Movement,

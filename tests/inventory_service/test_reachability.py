@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from inventory_service import reachability, stock
-from inventory_service.auth import Caller
-from inventory_service.db import Database
-from inventory_service.errors import NotFound, ValidationFailed
-from inventory_service.geo import destination
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import NotFound, ValidationFailed
+from inventory_service.reach import reachability
+from inventory_service.reach.geo import destination
+from inventory_service.warehouse import stock
 from models import Role, SpareUnit, UnitStatus
 from models.reachability import AvailabilityRead
 from tests import factories

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from inventory_service import reachability, stock
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
+from inventory_service.reach import reachability
+from inventory_service.warehouse import stock
 from models import UnitStatus
 from tests import factories
 

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from inventory_service import register
-from inventory_service.db import Database
-from inventory_service.errors import DuplicateSerial, InvalidTransition, NotFound
+from inventory_service.assets import register
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import DuplicateSerial, InvalidTransition, NotFound
 from models import DeviceHistory, DeviceStatus
 from models.device import DeviceUpdate
 from tests import factories

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from inventory_service import register
-from inventory_service.db import Database
-from inventory_service.errors import DomainError, DuplicateSerial, PreconditionFailed
+from inventory_service.assets import register
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import DomainError, DuplicateSerial, PreconditionFailed
 from models.device import DeviceUpdate
 from tests import factories
 

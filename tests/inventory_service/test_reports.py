@@ -11,11 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from inventory_service import reports, stock
-from inventory_service.auth import Caller
-from inventory_service.db import Database
-from inventory_service.errors import ValidationFailed
-from inventory_service.settings import Settings, get_settings, replace_settings
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import ValidationFailed
+from inventory_service.platform.settings import Settings, get_settings, replace_settings
+from inventory_service.reporting import reports
+from inventory_service.warehouse import stock
 from models import Customer, Role, SpareUnit
 from models.report import ReplacementReport
 from tests import factories

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from inventory_service import stock
-from inventory_service.auth import Caller
-from inventory_service.db import Database
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
+from inventory_service.warehouse import stock
 from models import Movement, Role, SpareUnit, UnitStatus
 from models.spare import StocktakeCreate, StocktakeLine
 from tests import factories

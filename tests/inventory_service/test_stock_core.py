@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from inventory_service import stock
-from inventory_service.db import Database
-from inventory_service.errors import DuplicateSerial, InvalidTransition, ValidationFailed
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import DuplicateSerial, InvalidTransition, ValidationFailed
+from inventory_service.warehouse import stock
 from models import Movement, SpareUnit, UnitStatus
 from tests import factories
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 
 
 class GQL(Protocol):

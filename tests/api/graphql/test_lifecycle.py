@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from tests import factories
 from tests.api.graphql.conftest import GQL, fields_of, normalise
 from tests.conftest import TokenFactory

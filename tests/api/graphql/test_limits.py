@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory_service import catalogue
+from inventory_service.warehouse import catalogue
 from tests.api.graphql.conftest import GQL
 
 

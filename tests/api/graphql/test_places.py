@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from inventory_service import places
+from inventory_service.assets import places
 from tests.api.graphql.conftest import GQL
 from tests.conftest import TokenFactory
 

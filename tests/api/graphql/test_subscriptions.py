@@ -13,8 +13,8 @@ import redis
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
-from inventory_service import events
-from inventory_service.db import Database
+from inventory_service.platform import events
+from inventory_service.platform.db import Database
 from tests import factories
 from tests.conftest import IN_CI, TokenFactory
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import update
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from models import Loan
 from models.base import utcnow
 from tests import factories

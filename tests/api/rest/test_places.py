@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from inventory_service.db import Database
-from inventory_service.settings import Settings, get_settings, replace_settings
+from inventory_service.platform.db import Database
+from inventory_service.platform.settings import Settings, get_settings, replace_settings
 from tests.conftest import TokenFactory
 
 SITES = "/api/v1/sites"

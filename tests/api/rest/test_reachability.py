@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from tests import factories
 from tests.conftest import TokenFactory
 

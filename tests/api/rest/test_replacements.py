@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from models import SpareUnit
 from tests import factories
 from tests.conftest import TokenFactory

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from tests.conftest import TokenFactory
 from tests.inventory_service.test_reports import seed
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select, update
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from models import Movement, Reservation, SpareUnit
 from models.base import utcnow
 from tests import factories

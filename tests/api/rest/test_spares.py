@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from inventory_service.db import Database
+from inventory_service.platform.db import Database
 from models import Movement, SpareUnit, Stocktake
 from tests import factories
 from tests.conftest import TokenFactory

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from inventory_service import migrate
-from inventory_service.db import Database
+from inventory_service.platform import migrate
+from inventory_service.platform.db import Database
 
 
 @dataclass(frozen=True, slots=True)

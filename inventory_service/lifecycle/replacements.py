@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from inventory_service import catalogue, register, reservations, stock
-from inventory_service.auth import Caller
-from inventory_service.errors import NotFound, ValidationFailed
-from inventory_service.pagination import Page, paginate
-from inventory_service.settings import get_settings
+from inventory_service.assets import register
+from inventory_service.lifecycle import reservations
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import NotFound, ValidationFailed
+from inventory_service.platform.pagination import Page, paginate
+from inventory_service.platform.settings import get_settings
+from inventory_service.warehouse import catalogue, stock
 from models import Component, Customer, Device, Part, Replacement, Site, UnitStatus
 from models.base import utcnow
 from models.reservation import ReplacementCreate, ReplacementRead

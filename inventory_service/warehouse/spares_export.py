@@ -16,7 +16,7 @@ from typing import Final
 
 import xlsxwriter
 
-from inventory_service.stock import ExportRow
+from inventory_service.warehouse.stock import ExportRow
 
 
 class ExportFormat(StrEnum):

@@ -13,10 +13,10 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
-from inventory_service.auth import Caller
-from inventory_service.db import flush_or_conflict
-from inventory_service.errors import Conflict, NotFound, ValidationFailed
-from inventory_service.pagination import Page, paginate
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import flush_or_conflict
+from inventory_service.platform.errors import Conflict, NotFound, ValidationFailed
+from inventory_service.platform.pagination import Page, paginate
 from models import Part
 from models.part import PartCreate
 

@@ -36,10 +36,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from inventory_service.auth import Caller
-from inventory_service.db import flush_or_conflict
-from inventory_service.errors import DuplicateSerial, ValidationFailed
-from inventory_service.progress import Progress
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import flush_or_conflict
+from inventory_service.platform.errors import DuplicateSerial, ValidationFailed
+from inventory_service.platform.progress import Progress
 from models import Component, Device, DeviceHistory, Part, Site
 from models.base import utcnow
 from models.device import DeviceCreate

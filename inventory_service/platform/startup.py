@@ -6,8 +6,8 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from inventory_service import places
-from inventory_service.db import Database
+from inventory_service.assets import places
+from inventory_service.platform.db import Database
 
 log = logging.getLogger("inventory.startup")
 
@@ -27,8 +27,8 @@ def refresh_places(db: Database) -> None:
 
 def sweep_expired(db: Database) -> int:
     """Release the units of overdue reservations (safe on several replicas at once)."""
-    from inventory_service import reservations
-    from inventory_service.auth import Caller
+    from inventory_service.lifecycle import reservations
+    from inventory_service.platform.auth import Caller
     from models import Role
 
     sweeper = Caller(token_id=0, name="expiry-sweeper", role=Role.ADMIN)

@@ -31,11 +31,12 @@ from typing import Final
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
-from inventory_service import places
-from inventory_service.auth import Caller
-from inventory_service.geo import sphere_radius_bounds, unit_vector
-from inventory_service.progress import Progress
-from inventory_service.reachability import (
+from inventory_service.assets import places
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.progress import Progress
+from inventory_service.platform.settings import get_settings
+from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
+from inventory_service.reach.reachability import (
     AVAILABLE,
     SitePoint,
     Stop,
@@ -44,7 +45,6 @@ from inventory_service.reachability import (
     load_stops,
     part_set,
 )
-from inventory_service.settings import get_settings
 from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareUnit
 from models.reachability import (
     CoverageRead,

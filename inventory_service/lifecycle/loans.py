@@ -15,10 +15,15 @@ from typing import Final
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
-from inventory_service import register
-from inventory_service.auth import Caller
-from inventory_service.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from inventory_service.pagination import Page, paginate
+from inventory_service.assets import register
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from inventory_service.platform.pagination import Page, paginate
 from models import Device, DeviceStatus, Loan, LoanStatus, Site
 from models.base import utcnow
 from models.reservation import LoanCreate, LoanRead

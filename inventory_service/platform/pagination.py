@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
-from inventory_service.errors import ValidationFailed
+from inventory_service.platform.errors import ValidationFailed
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50

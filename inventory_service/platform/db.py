@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from inventory_service.settings import Settings, get_settings
+from inventory_service.platform.settings import Settings, get_settings
 
 
 def normalize_url(url: str) -> str:

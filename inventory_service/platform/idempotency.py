@@ -19,9 +19,13 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from inventory_service.db import Database
-from inventory_service.errors import IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
-from inventory_service.settings import get_settings
+from inventory_service.platform.db import Database
+from inventory_service.platform.errors import (
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    ValidationFailed,
+)
+from inventory_service.platform.settings import get_settings
 from models import IdempotencyRecord
 from models.base import utcnow
 

@@ -25,16 +25,17 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from inventory_service import catalogue, reachability, stock
-from inventory_service.auth import Caller
-from inventory_service.errors import (
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import (
     InvalidTransition,
     NoSpareAvailable,
     NotFound,
     ValidationFailed,
 )
-from inventory_service.pagination import Page, paginate
-from inventory_service.settings import get_settings
+from inventory_service.platform.pagination import Page, paginate
+from inventory_service.platform.settings import get_settings
+from inventory_service.reach import reachability
+from inventory_service.warehouse import catalogue, stock
 from models import (
     Device,
     Part,

@@ -32,11 +32,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from inventory_service import catalogue, places
-from inventory_service.auth import Caller
-from inventory_service.db import flush_or_conflict
-from inventory_service.errors import DuplicateSerial, InvalidTransition, NotFound, ValidationFailed
-from inventory_service.pagination import Page, check_limit, decode_cursor, encode_cursor
+from inventory_service.assets import places
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import flush_or_conflict
+from inventory_service.platform.errors import (
+    DuplicateSerial,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from inventory_service.platform.pagination import Page, check_limit, decode_cursor, encode_cursor
+from inventory_service.warehouse import catalogue
 from models import (
     Component,
     Device,

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import xlsxwriter
 
-from inventory_service.spares_export import Lang
+from inventory_service.warehouse.spares_export import Lang
 from models.report import ReplacementReport, ReplacementReportRow
 
 

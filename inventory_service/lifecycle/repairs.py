@@ -11,10 +11,10 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
-from inventory_service import stock
-from inventory_service.auth import Caller
-from inventory_service.errors import InvalidTransition, NotFound, ValidationFailed
-from inventory_service.pagination import Page, paginate
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import InvalidTransition, NotFound, ValidationFailed
+from inventory_service.platform.pagination import Page, paginate
+from inventory_service.warehouse import stock
 from models import Part, RepairOrder, RepairStatus, SpareUnit, UnitStatus
 from models.base import utcnow
 from models.reservation import RepairCreate, RepairOutcome, RepairRead

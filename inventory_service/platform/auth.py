@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from inventory_service.errors import NotFound, Unauthorized, ValidationFailed
-from inventory_service.settings import get_settings
+from inventory_service.platform.errors import NotFound, Unauthorized, ValidationFailed
+from inventory_service.platform.settings import get_settings
 from models import ApiToken, Customer, Role
 from models.base import utcnow
 

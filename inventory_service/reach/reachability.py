@@ -53,13 +53,14 @@ from sqlalchemy import ColumnElement, and_, case, false, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
-from inventory_service import catalogue, places
-from inventory_service.auth import Caller
-from inventory_service.bands import band_minutes
-from inventory_service.errors import NotFound, ValidationFailed
-from inventory_service.geo import distance_bounds_km, distance_km
-from inventory_service.pagination import DEFAULT_LIMIT, check_limit
-from inventory_service.settings import get_settings
+from inventory_service.assets import places
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import NotFound, ValidationFailed
+from inventory_service.platform.pagination import DEFAULT_LIMIT, check_limit
+from inventory_service.platform.settings import get_settings
+from inventory_service.reach.bands import band_minutes
+from inventory_service.reach.geo import distance_bounds_km, distance_km
+from inventory_service.warehouse import catalogue
 from models import Component, Device, Movement, Part, Site, SpareUnit, UnitStatus, Warehouse
 from models.reachability import (
     REJECTION_REASONS,

@@ -29,9 +29,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from inventory_service.auth import Caller
-from inventory_service.db import flush_or_conflict
-from inventory_service.errors import (
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import flush_or_conflict
+from inventory_service.platform.errors import (
     Conflict,
     DuplicateSerial,
     InvalidTransition,
@@ -39,7 +39,7 @@ from inventory_service.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from inventory_service.pagination import Page, check_limit, decode_cursor, encode_cursor
+from inventory_service.platform.pagination import Page, check_limit, decode_cursor, encode_cursor
 from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site
 from models.base import utcnow
 from models.device import (

@@ -32,10 +32,10 @@ from sqlalchemy import distinct, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from inventory_service.auth import Caller
-from inventory_service.errors import ValidationFailed
-from inventory_service.progress import Progress
-from inventory_service.settings import get_settings
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import ValidationFailed
+from inventory_service.platform.progress import Progress
+from inventory_service.platform.settings import get_settings
 from models import (
     Customer,
     Device,

@@ -6,7 +6,7 @@ compared; the first band is the stocking point's own city (within `local_radius_
 
 from __future__ import annotations
 
-from inventory_service.settings import Settings, get_settings
+from inventory_service.platform.settings import Settings, get_settings
 
 
 def band_minutes(distance_km: float, cfg: Settings | None = None) -> int | None:

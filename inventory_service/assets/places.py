@@ -13,13 +13,13 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from inventory_service.auth import Caller
-from inventory_service.bands import band_minutes
-from inventory_service.db import flush_or_conflict
-from inventory_service.errors import Conflict, NotFound, ValidationFailed
-from inventory_service.geo import distance_km
-from inventory_service.pagination import Page, paginate
-from inventory_service.settings import get_settings
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import flush_or_conflict
+from inventory_service.platform.errors import Conflict, NotFound, ValidationFailed
+from inventory_service.platform.pagination import Page, paginate
+from inventory_service.platform.settings import get_settings
+from inventory_service.reach.bands import band_minutes
+from inventory_service.reach.geo import distance_km
 from models import Customer, Site, Warehouse
 from models.base import utcnow
 from models.place import CustomerCreate, SiteCreate, SiteUpdate, WarehouseCreate

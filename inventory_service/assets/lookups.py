@@ -20,9 +20,10 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from inventory_service import catalogue, places, register
-from inventory_service.auth import Caller
-from inventory_service.pagination import check_limit
+from inventory_service.assets import places, register
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.pagination import check_limit
+from inventory_service.warehouse import catalogue
 from models import Device, DeviceHistory, Movement, Part, Site, Warehouse
 from models.device import DeviceHistoryRead, DeviceRead
 from models.ledger import MovementRead
