@@ -108,17 +108,26 @@ def seed() -> None:
 
 @app.command("verify-ledger")
 def verify_ledger() -> None:
-    """Replay the movement ledger; exit 1 listing every unit it does not explain."""
+    """Replay the movement ledger and recount `spare_count`; exit 1 listing every difference."""
     from inventory_service.warehouse import stock
 
     with get_database().transaction(write=False) as session:
         totals = stock.ledger_totals(session)
         problems = stock.verify_ledger(session)
+        wrong_counts = stock.verify_counts(session)
     for problem in problems:
         typer.echo(f"spare {problem.spare_id}\t{problem.serial}\t{problem.reason}")
-    verdict = f"{len({p.spare_id for p in problems})} unit(s) do not replay" if problems else "ok"
+    for c in wrong_counts:
+        typer.echo(
+            f"count part {c.part_id} warehouse {c.warehouse_id} {c.status} genuine={c.genuine}"
+            f"\tspare_count says {c.counted}, the units are {c.units}"
+        )
+    verdicts = [f"{len({p.spare_id for p in problems})} unit(s) do not replay"] if problems else []
+    if wrong_counts:
+        verdicts.append(f"{len(wrong_counts)} count(s) differ from the units")
+    verdict = "; ".join(verdicts) or "ok"
     typer.echo(f"ledger replay: {totals.units} units, {totals.movements} movements: {verdict}")
-    if problems:
+    if problems or wrong_counts:
         raise typer.Exit(1)
 
 

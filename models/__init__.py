@@ -17,7 +17,7 @@ from models.reservation import (
     Reservation,
     ReservationStatus,
 )
-from models.spare import Condition, SpareUnit, Stocktake, UnitStatus
+from models.spare import Condition, SpareCount, SpareUnit, Stocktake, UnitStatus
 
 __all__ = [
     "ApiToken",
@@ -40,6 +40,7 @@ __all__ = [
     "ReservationStatus",
     "Role",
     "Site",
+    "SpareCount",
     "SpareUnit",
     "Stocktake",
     "UnitStatus",

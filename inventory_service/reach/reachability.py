@@ -14,9 +14,10 @@ Rules that always hold here:
   0.1 km for display only.
 - Best = smallest ETA, then exact part before substitute, then earliest receipt, then id.
   Rejected are shown nearest first (unrounded distance, then spare id).
-- Counts are complete: the database groups the considered units by (part, status, genuine,
-  warehouse) (index `ix_spare_unit_part_status`); units are fetched only for the `limit`
-  shown on each list. Nothing is scanned unit by unit in Python.
+- Counts are complete: they are read from `spare_count` (units per part, warehouse, status
+  and genuine, kept by `stock.transition` in the transaction of every unit change, so exact
+  at any commit on any replica); units are fetched only for the `limit` shown on each list.
+  Nothing is scanned unit by unit in Python.
 - A customer caller may ask only about its own customer's sites and devices (others 404).
 - Queries never write. Per-process caches: legs (distance, band, ETA) and substitution
   decisions are keyed by their whole input (coordinates, override, handling minutes, band
@@ -42,14 +43,13 @@ from __future__ import annotations
 
 import heapq
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, case, false, not_, or_
+from sqlalchemy import ColumnElement, and_, bindparam, case, false, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
@@ -60,8 +60,17 @@ from inventory_service.platform.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.bands import band_minutes
 from inventory_service.reach.geo import distance_bounds_km, distance_km
-from inventory_service.warehouse import catalogue
-from models import Component, Device, Movement, Part, Site, SpareUnit, UnitStatus, Warehouse
+from inventory_service.warehouse import catalogue, stock
+from models import (
+    Component,
+    Device,
+    Part,
+    Site,
+    SpareCount,
+    SpareUnit,
+    UnitStatus,
+    Warehouse,
+)
 from models.reachability import (
     REJECTION_REASONS,
     AvailabilityRead,
@@ -329,65 +338,25 @@ class _Plan:
     rejected_counts: dict[str, int]
 
 
-# The grouped counts of a category's considered units, cached per process. Every change of a
-# unit's status or warehouse writes a ledger row, so the ledger's last id tells whether the
-# counts can have changed; a short age limit bounds what PostgreSQL's out-of-order commits
-# could hide (a lower id committing after a higher one was seen).
-COUNTS_MAX_AGE_SECONDS: Final = 1.0
-_counts_cache: dict[tuple[int, ...], tuple[int | None, float, list[Any]]] = {}
-_counts_lock = threading.Lock()
-
-
-def clear_caches() -> None:
-    """Forget cached counts: for a database restored or truncated under a running process
-    (the ledger-id check assumes the ledger only grows, which the service itself ensures)."""
-    with _counts_lock:
-        _counts_cache.clear()
-
-
-def _ledger_mark(session: Session) -> int | None:
-    return session.execute(sa_select(func.max(col(Movement.id)))).scalar_one_or_none()
+_COUNTS: Final = SpareCount.__table__  # type: ignore[attr-defined]
+_COUNTS_QUERY: Final = sa_select(
+    _COUNTS.c.warehouse_id, _COUNTS.c.part_id, _COUNTS.c.status, _COUNTS.c.genuine, _COUNTS.c.units
+).where(
+    _COUNTS.c.part_id.in_(bindparam("part_ids", expanding=True)),
+    _COUNTS.c.status.not_in(bindparam("skip", expanding=True)),
+    _COUNTS.c.units > 0,
+)
 
 
 def _grouped_counts(session: Session, parts: PartSet) -> list[Any]:
-    # A write session may hold uncommitted rows (and SQLite reuses the ids of rolled-back
-    # ones): only read sessions, which see committed rows alone, use and fill the cache.
-    cacheable = session.info.get("write") is False
-    key = tuple(sorted(parts.numbers))
-    mark = _ledger_mark(session) if cacheable else None
-    now = time.monotonic()
-    with _counts_lock:
-        cached = _counts_cache.get(key) if cacheable else None
-    if cached is not None and cached[0] == mark and now - cached[1] <= COUNTS_MAX_AGE_SECONDS:
-        return cached[2]
-    groups = list(
+    """(warehouse, part, status, genuine, units) of the category's considered units, read
+    from `spare_count` (kept by `stock.transition` in each unit change's transaction)."""
+    stock.apply_counts(session)  # a writing session's own changes, not yet written
+    return list(
         session.execute(
-            sa_select(
-                col(SpareUnit.warehouse_id),
-                col(SpareUnit.part_id),
-                col(SpareUnit.status),
-                col(SpareUnit.genuine),
-                func.count(),
-            )
-            .where(
-                col(SpareUnit.part_id).in_(list(parts.numbers)),
-                col(SpareUnit.status).not_in(NOT_CONSIDERED),
-                col(SpareUnit.warehouse_id).is_not(None),
-            )
-            .group_by(
-                col(SpareUnit.part_id),
-                col(SpareUnit.status),
-                col(SpareUnit.genuine),
-                col(SpareUnit.warehouse_id),
-            )
+            _COUNTS_QUERY, {"part_ids": list(parts.numbers), "skip": list(NOT_CONSIDERED)}
         ).all()
     )
-    if cacheable:
-        with _counts_lock:
-            if len(_counts_cache) > 4096:
-                _counts_cache.clear()
-            _counts_cache[key] = (mark, now, groups)
-    return groups
 
 
 def _plan(session: Session, site: Site, part: Part, deadline: int) -> _Plan:

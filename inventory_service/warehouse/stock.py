@@ -17,6 +17,12 @@ Rules that always hold here:
 - A stocktake is a report, never an adjustment: it changes no unit and writes no movement.
 - `verify_ledger` replays the ledger: each unit's rows chain (from = previous to) and its last
   row equals its current status and warehouse. Queries never write.
+- `spare_count` holds the number of units per (part, warehouse, status, genuine) of every unit
+  booked at a warehouse. The writer of a ledger row records the change of counts in the
+  session; they are written just before the transaction commits (one upsert per changed row,
+  in key order, so two writers never wait on each other's count rows in opposite orders), so
+  at every commit the table equals the grouped count of the units. Readers of the counts in
+  a writing session call `apply_counts` first. `verify_counts` checks the table.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Final
 
-from sqlalchemy import false
+from sqlalchemy import event, false
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction, aliased
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
@@ -49,6 +57,7 @@ from models import (
     Movement,
     Part,
     Site,
+    SpareCount,
     SpareUnit,
     Stocktake,
     UnitStatus,
@@ -83,6 +92,63 @@ ALLOWED: Final[dict[UnitStatus, frozenset[UnitStatus]]] = {
 # Statuses in which a unit sits on a warehouse shelf (transfers and stocktakes see these).
 ON_SHELF: Final = frozenset({S.QUARANTINED, S.AVAILABLE, S.RESERVED, S.FAULTY})
 _KEEP: Final = object()
+
+
+# --- Counts per (part, warehouse, status, genuine) ---------------------------------------------
+
+CountKey = tuple[int, int, str, bool]
+_DELTAS: Final = "spare_count_deltas"
+
+
+def _count(
+    session: Session, part_id: int, warehouse_id: int | None, status: str, genuine: bool, n: int
+) -> None:
+    """Record a change of `spare_count` for this transaction (units off the books: none)."""
+    if warehouse_id is None:
+        return
+    deltas: dict[CountKey, int] = session.info.setdefault(_DELTAS, {})
+    key = (part_id, warehouse_id, status, bool(genuine))
+    deltas[key] = deltas.get(key, 0) + n
+
+
+def apply_counts(session: Session) -> None:
+    """Write the recorded count changes of this transaction (in key order); runs before every
+    commit, and by readers of the counts inside a writing transaction."""
+    deltas: dict[CountKey, int] | None = session.info.pop(_DELTAS, None)
+    if not deltas:
+        return
+    conn = session.connection()
+    table = SpareCount.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    for (part_id, warehouse_id, status, genuine), n in sorted(deltas.items()):
+        if n == 0:
+            continue
+        stmt = insert(table).values(
+            part_id=part_id, warehouse_id=warehouse_id, status=status, genuine=genuine, units=n
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    table.c.part_id,
+                    table.c.warehouse_id,
+                    table.c.status,
+                    table.c.genuine,
+                ],
+                set_={"units": table.c.units + n},
+            )
+        )
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _counts_before_commit(session: OrmSession) -> None:
+    apply_counts(session)  # type: ignore[arg-type]
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _counts_forgotten(session: OrmSession, transaction: SessionTransaction) -> None:
+    # Committed (already written) or rolled back (never to be written): nothing is pending.
+    if transaction.parent is None:
+        session.info.pop(_DELTAS, None)
 
 
 def provenance_complete(supplier: str | None, channel: str | None, document: str | None) -> bool:
@@ -136,6 +202,8 @@ def transition(
     unit.updated_at = utcnow()
     session.add(unit)
     assert unit.id is not None
+    _count(session, unit.part_id, from_warehouse, current.value, unit.genuine, -1)
+    _count(session, unit.part_id, unit.warehouse_id, to.value, unit.genuine, +1)
     movement = Movement(
         spare_id=unit.id,
         action=action,
@@ -155,6 +223,7 @@ def _first_movement(
     session: Session, unit: SpareUnit, *, actor: Caller, action: str, reference: str | None
 ) -> None:
     assert unit.id is not None
+    _count(session, unit.part_id, unit.warehouse_id, unit.status, unit.genuine, +1)
     session.add(
         Movement(
             spare_id=unit.id,
@@ -804,3 +873,49 @@ def verify_ledger(session: Session) -> list[LedgerProblem]:
                 )
             )
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class CountProblem:
+    """A row of `spare_count` that differs from the units it counts."""
+
+    part_id: int
+    warehouse_id: int
+    status: str
+    genuine: bool
+    counted: int
+    units: int
+
+
+def verify_counts(session: Session) -> list[CountProblem]:
+    """Every (part, warehouse, status, genuine) whose `spare_count` differs from the units
+    booked there (a missing row counts as 0); this transaction's pending changes included."""
+    apply_counts(session)
+    conn = session.connection()
+    units_t, counts_t = SpareUnit.__table__, SpareCount.__table__  # type: ignore[attr-defined]
+    keys = (units_t.c.part_id, units_t.c.warehouse_id, units_t.c.status, units_t.c.genuine)
+    actual: dict[CountKey, int] = {
+        (p, w, s, bool(g)): n
+        for p, w, s, g, n in conn.execute(
+            sa_select(*keys, func.count())
+            .where(units_t.c.warehouse_id.is_not(None))
+            .group_by(*keys)
+        )
+    }
+    counted: dict[CountKey, int] = {
+        (p, w, s, bool(g)): n
+        for p, w, s, g, n in conn.execute(
+            sa_select(
+                counts_t.c.part_id,
+                counts_t.c.warehouse_id,
+                counts_t.c.status,
+                counts_t.c.genuine,
+                counts_t.c.units,
+            )
+        )
+    }
+    return [
+        CountProblem(*key, counted.get(key, 0), actual.get(key, 0))
+        for key in sorted(actual.keys() | counted.keys())
+        if counted.get(key, 0) != actual.get(key, 0)
+    ]
