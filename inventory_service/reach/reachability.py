@@ -49,7 +49,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, false, not_, or_
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, and_, bindparam, case, false, literal_column, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
@@ -58,6 +60,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import NotFound, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.platform.settings import get_settings
+from inventory_service.reach import legs
 from inventory_service.reach.bands import band_minutes
 from inventory_service.reach.geo import distance_bounds_km, distance_km
 from inventory_service.warehouse import catalogue, stock
@@ -190,6 +193,17 @@ def _stops_version(session: Session) -> tuple[object, ...]:
     return tuple(row)
 
 
+_STOP_COLUMNS: Final = sa_select(
+    col(Warehouse.id),
+    col(Warehouse.code),
+    col(Warehouse.lat),
+    col(Warehouse.lon),
+    col(Warehouse.handling_minutes),
+    col(Warehouse.hub_distance_km),
+)
+_table_cache: legs.Stops | None = None
+
+
 def load_stops(session: Session) -> dict[int, Stop]:
     """Every warehouse by id; cached per process while the table's fingerprint holds."""
     global _stops_cache
@@ -197,21 +211,35 @@ def load_stops(session: Session) -> dict[int, Stop]:
     cached = _stops_cache
     if cached is not None and cached[0] == version:
         return cached[1]
-    stmt = sa_select(
-        col(Warehouse.id),
-        col(Warehouse.code),
-        col(Warehouse.lat),
-        col(Warehouse.lon),
-        col(Warehouse.handling_minutes),
-        col(Warehouse.hub_distance_km),
-    )
     stops = {
         wid: Stop(wid, code, lat, lon, handling, hub_km <= HUB_EPSILON_KM)
-        for wid, code, lat, lon, handling, hub_km in session.execute(stmt).all()
+        for wid, code, lat, lon, handling, hub_km in session.execute(_STOP_COLUMNS).all()
     }
     with _stops_lock:
         _stops_cache = (version, stops)
     return stops
+
+
+def load_stop_table(session: Session) -> legs.Stops:
+    """Every warehouse as arrays; rebuilt only when the table's fingerprint changes."""
+    global _table_cache
+    version = _stops_version(session)
+    cached = _table_cache
+    if cached is not None and cached.version == version:
+        return cached
+    rows = [
+        (wid, code, lat, lon, handling, hub_km <= HUB_EPSILON_KM)
+        for wid, code, lat, lon, handling, hub_km in session.execute(_STOP_COLUMNS).all()
+    ]
+    table = legs.Stops.build(version, rows)
+    with _stops_lock:
+        _table_cache = table
+    return table
+
+
+def site_legs(session: Session, site: Site) -> legs.SiteLegs:
+    """Band, ETA and distance of every warehouse for the site (cached per site content)."""
+    return legs.for_site(site.lat, site.lon, site.hub_distance_km, load_stop_table(session))
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -325,60 +353,110 @@ def _reason(
     return None
 
 
+def _refusal(parts: PartSet, part_id: int) -> str | None:
+    """Why a unit of this part may not replace P (None: it may)."""
+    return None if part_id in parts.allowed else "spec_lower"
+
+
+_CANDIDATE: Final = len(REJECTION_REASONS)  # the reason code of a candidate
+
+
 @dataclass(slots=True)
 class _Plan:
-    site: SitePoint
     parts: PartSet
     deadline: int
-    stops: dict[int, Stop]
-    legs: dict[int, Reach]
+    legs: legs.SiteLegs
     candidate_count: int
-    candidate_warehouses: dict[int, int]  # warehouse id → candidate units there
-    rejected_by_warehouse: dict[int, int]
+    candidate_warehouses: npt.NDArray[np.int64]  # units per warehouse position
+    rejected_by_warehouse: npt.NDArray[np.int64]
     rejected_counts: dict[str, int]
 
 
 _COUNTS: Final = SpareCount.__table__  # type: ignore[attr-defined]
-_COUNTS_QUERY: Final = sa_select(
-    _COUNTS.c.warehouse_id, _COUNTS.c.part_id, _COUNTS.c.status, _COUNTS.c.genuine, _COUNTS.c.units
-).where(
-    _COUNTS.c.part_id.in_(bindparam("part_ids", expanding=True)),
-    _COUNTS.c.status.not_in(bindparam("skip", expanding=True)),
-    _COUNTS.c.units > 0,
+# Statuses fold into available or not: the reasons need nothing finer (a constant expression,
+# so that SELECT and GROUP BY render the same text).
+_IS_AVAILABLE: Final = literal_column(f"CASE WHEN status = '{AVAILABLE}' THEN 1 ELSE 0 END")
+_COUNTS_QUERY: Final = (
+    sa_select(
+        _COUNTS.c.warehouse_id,
+        _COUNTS.c.part_id,
+        _COUNTS.c.genuine,
+        _IS_AVAILABLE,
+        func.sum(_COUNTS.c.units),
+    )
+    .where(
+        _COUNTS.c.part_id.in_(bindparam("part_ids", expanding=True)),
+        _COUNTS.c.status.not_in(bindparam("skip", expanding=True)),
+        _COUNTS.c.units > 0,
+    )
+    .group_by(
+        _COUNTS.c.warehouse_id,
+        _COUNTS.c.part_id,
+        _COUNTS.c.genuine,
+        _IS_AVAILABLE,
+    )
 )
 
 
-def _grouped_counts(session: Session, parts: PartSet) -> list[Any]:
-    """(warehouse, part, status, genuine, units) of the category's considered units, read
-    from `spare_count` (kept by `stock.transition` in each unit change's transaction)."""
+def _grouped_counts(session: Session, parts: PartSet) -> npt.NDArray[np.int64]:
+    """(warehouse, part, genuine, available, units) rows of the considered units as one
+    array, read from `spare_count` (kept by `stock.transition` in each unit change's
+    transaction)."""
     stock.apply_counts(session)  # a writing session's own changes, not yet written
-    return list(
-        session.execute(
-            _COUNTS_QUERY, {"part_ids": list(parts.numbers), "skip": list(NOT_CONSIDERED)}
-        ).all()
-    )
+    rows = session.execute(
+        _COUNTS_QUERY, {"part_ids": sorted(parts.numbers), "skip": list(NOT_CONSIDERED)}
+    ).all()
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 5)
 
 
 def _plan(session: Session, site: Site, part: Part, deadline: int) -> _Plan:
     parts = part_set(session, part)
-    point = site_point(site)
     groups = _grouped_counts(session, parts)
-    stops = load_stops(session)
-    legs = {wid: quick_reach(point, stops[wid]) for wid in {g[0] for g in groups}}
-    counts = dict.fromkeys(REJECTION_REASONS, 0)
-    candidate_count = 0
-    candidate_wh: dict[int, int] = defaultdict(int)
-    rejected_wh: dict[int, int] = defaultdict(int)
-    for wid, pid, status, genuine, n in groups:
-        reason = _reason(genuine, status, pid in parts.allowed, legs[wid], deadline)
-        if reason is None:
-            candidate_count += n
-            candidate_wh[wid] += n
-        else:
-            counts[reason] += n
-            rejected_wh[wid] += n
+    site_legs_ = site_legs(session, site)
+    stops = site_legs_.stops
+    wpos = stops.positions(groups[:, 0])
+    pids, genuine, available, units = groups[:, 1], groups[:, 2], groups[:, 3], groups[:, 4]
+    # The part's own verdict per row (parts of the set, by id: a small lookup table).
+    set_ids = np.array(sorted(parts.numbers), dtype=np.int64)
+    verdicts = np.array(
+        [
+            _CANDIDATE if (why := _refusal(parts, int(p))) is None else REJECTION_REASONS.index(why)
+            for p in set_ids
+        ],
+        dtype=np.int64,
+    )
+    verdict = verdicts[np.searchsorted(set_ids, pids)] if len(pids) else pids
+    eligible = (genuine == 1) & (available == 1) & (verdict == _CANDIDATE)
+    site_legs_.settle(np.unique(wpos[eligible]))
+    eta = site_legs_.eta[wpos]
+    reason = np.select(
+        [
+            genuine == 0,
+            available == 0,
+            verdict != _CANDIDATE,
+            eta == legs.NONE,
+            eta > deadline,
+        ],
+        [
+            REJECTION_REASONS.index("not_genuine"),
+            REJECTION_REASONS.index("not_available"),
+            verdict,
+            REJECTION_REASONS.index("not_covered"),
+            REJECTION_REASONS.index("too_far"),
+        ],
+        default=_CANDIDATE,
+    )
+    totals = np.bincount(reason, weights=units, minlength=_CANDIDATE + 1).astype(np.int64)
+    chosen = reason == _CANDIDATE
+    n = len(stops.ids)
     return _Plan(
-        point, parts, deadline, stops, legs, candidate_count, candidate_wh, rejected_wh, counts
+        parts,
+        deadline,
+        site_legs_,
+        int(totals[_CANDIDATE]),
+        np.bincount(wpos[chosen], weights=units[chosen], minlength=n).astype(np.int64),
+        np.bincount(wpos[~chosen], weights=units[~chosen], minlength=n).astype(np.int64),
+        {name: int(totals[i]) for i, name in enumerate(REJECTION_REASONS)},
     )
 
 
@@ -390,14 +468,50 @@ def _candidate_condition(parts: PartSet) -> list[ColumnElement[bool]]:
     ]
 
 
-def _candidate_rows(session: Session, plan: _Plan, limit: int | None) -> list[tuple[int, ...]]:
-    """(id, serial, part_id, warehouse_id) of candidates in best order, at most `limit`."""
-    by_eta: dict[int, list[int]] = defaultdict(list)
-    for wid in plan.candidate_warehouses:
-        eta = plan.legs[wid].eta_minutes
-        assert eta is not None
-        by_eta[eta].append(wid)
-    return _rows_by_eta(session, plan.parts, by_eta, limit)
+def _ranked(wids_by_rank: list[list[int]]) -> tuple[list[int], ColumnElement[Any]]:
+    """The warehouses of consecutive ranks and an ORDER BY term giving each one its rank."""
+    ranks = {wid: rank for rank, wids in enumerate(wids_by_rank) for wid in wids}
+    return sorted(ranks), case(ranks, value=col(SpareUnit.warehouse_id))
+
+
+def _tiers(plan: _Plan) -> list[tuple[list[int], int]]:
+    """Candidate warehouses by ETA, best first, with their candidate units."""
+    positions = np.flatnonzero(plan.candidate_warehouses)
+    etas = plan.legs.eta[positions]
+    ids = plan.legs.stops.ids
+    return [
+        (
+            sorted(int(w) for w in ids[positions[etas == eta]]),
+            int(plan.candidate_warehouses[positions[etas == eta]].sum()),
+        )
+        for eta in np.unique(etas)
+    ]
+
+
+def _candidate_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int, ...]]:
+    """(id, serial, part_id, warehouse_id) of candidates in best order, at most `limit`: the
+    fewest ETA tiers that hold `limit` units, in one query (more if rows went meanwhile)."""
+    exact_first = case((col(SpareUnit.part_id) == plan.parts.exact_id, 0), else_=1)
+    tiers = _tiers(plan)
+    out: list[tuple[int, ...]] = []
+    while tiers and len(out) < limit:
+        wanted, taken = limit - len(out), list[tuple[list[int], int]]()
+        while tiers and sum(n for _, n in taken) < wanted:
+            taken.append(tiers.pop(0))
+        wids, rank = _ranked([w for w, _ in taken])
+        stmt = (
+            sa_select(
+                col(SpareUnit.id),
+                col(SpareUnit.serial),
+                col(SpareUnit.part_id),
+                col(SpareUnit.warehouse_id),
+            )
+            .where(col(SpareUnit.warehouse_id).in_(wids), *_candidate_condition(plan.parts))
+            .order_by(rank, exact_first, col(SpareUnit.received_at), col(SpareUnit.id))
+            .limit(wanted)
+        )
+        out.extend(tuple(r) for r in session.execute(stmt).all())
+    return out
 
 
 def _rows_by_eta(
@@ -427,30 +541,45 @@ def _rows_by_eta(
     return out
 
 
-def _nearest_first(plan: _Plan, wids: list[int]) -> Iterator[list[int]]:
-    """Warehouses nearest first by exact distance (ties together), computing the geodesic
-    only for those reached: a bracket's low end orders them until an exact value is needed."""
-    heap = [(plan.legs[w].low_km, 0, w) for w in wids]
+def _nearest_first(plan: _Plan) -> Iterator[list[int]]:
+    """Positions of warehouses with rejected units, nearest first by exact distance (ties
+    together): the bracket's low end orders them until an exact value is needed."""
+    site = plan.legs
+    positions = np.flatnonzero(plan.rejected_by_warehouse)
+    heap = [(float(site.low_km[p]), 0, int(p)) for p in positions]
     heapq.heapify(heap)
     while heap:
-        km, exact, wid = heapq.heappop(heap)
+        km, exact, pos = heapq.heappop(heap)
         if not exact:
-            heapq.heappush(heap, (leg(plan.site, plan.stops[wid]).distance_km, 1, wid))
+            heapq.heappush(heap, (site.exact(pos), 1, pos))
             continue
-        group = [wid]
+        group = [pos]
         while heap and heap[0][:2] == (km, 1):
             group.append(heapq.heappop(heap)[2])
         yield group
 
 
 def _rejected_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int, ...]]:
-    """(id, part_id, warehouse_id, genuine, status) of rejected units, nearest first."""
+    """(id, part_id, warehouse_id, genuine, status) of rejected units, nearest first: the
+    fewest distance groups that hold `limit` of them, in one query (more if rows went)."""
+    ids = plan.legs.stops.ids
+    groups = _nearest_first(plan)
     out: list[tuple[int, ...]] = []
-    for wids in _nearest_first(plan, list(plan.rejected_by_warehouse)):
-        if len(out) >= limit:
+    exhausted = False
+    while not exhausted and len(out) < limit:
+        wanted, taken, held = limit - len(out), list[list[int]](), 0
+        while held < wanted:
+            group = next(groups, None)
+            if group is None:
+                exhausted = True
+                break
+            taken.append(group)
+            held += int(plan.rejected_by_warehouse[group].sum())
+        if not taken:
             break
-        within = [w for w in wids if w in plan.candidate_warehouses]
-        beyond = [w for w in wids if w not in plan.candidate_warehouses]
+        wids, rank = _ranked([[int(ids[p]) for p in group] for group in taken])
+        within = [w for w in wids if plan.candidate_warehouses[plan.legs.stops.position[w]]]
+        beyond = [w for w in wids if not plan.candidate_warehouses[plan.legs.stops.position[w]]]
         # Where candidates exist, only the non-candidates there are rejected; elsewhere all.
         where = or_(
             col(SpareUnit.warehouse_id).in_(beyond) if beyond else false(),
@@ -474,8 +603,8 @@ def _rejected_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int,
                 col(SpareUnit.status).not_in(NOT_CONSIDERED),
                 where,
             )
-            .order_by(col(SpareUnit.id))
-            .limit(limit - len(out))
+            .order_by(rank, col(SpareUnit.id))
+            .limit(wanted)
         )
         out.extend(tuple(r) for r in session.execute(stmt).all())
     return out
@@ -489,33 +618,36 @@ def _answer(
     session: Session, site: Site, part: Part, deadline: int, limit: int
 ) -> AvailabilityRead:
     plan = _plan(session, site, part, deadline)
+    at, codes = plan.legs.stops.position, plan.legs.stops.codes
     candidates = []
     for sid, serial, pid, wid in _candidate_rows(session, plan, limit):
-        travel = leg(plan.site, plan.stops[wid])
-        assert travel.band_minutes is not None
-        assert travel.eta_minutes is not None
+        pos = int(at[wid])
+        band, eta = plan.legs.band_minutes(pos), plan.legs.eta_minutes(pos)
+        assert band is not None
+        assert eta is not None
         candidates.append(
             CandidateRead(
                 spare_id=sid,
                 serial=serial,
                 part_number=plan.parts.numbers[pid],
                 substitute=pid != plan.parts.exact_id,
-                warehouse_code=plan.stops[wid].code,
-                distance_km=_shown_km(travel.distance_km),
-                band_minutes=travel.band_minutes,
-                eta_minutes=travel.eta_minutes,
+                warehouse_code=codes[pos],
+                distance_km=_shown_km(plan.legs.exact(pos)),
+                band_minutes=band,
+                eta_minutes=eta,
             )
         )
     rejected = []
     for sid, pid, wid, genuine, status in _rejected_rows(session, plan, limit):
-        travel = leg(plan.site, plan.stops[wid])
+        pos = int(at[wid])
+        travel = Leg(plan.legs.exact(pos), None, plan.legs.eta_minutes(pos))
         reason = _reason(bool(genuine), str(status), pid in plan.parts.allowed, travel, deadline)
         assert reason is not None
         rejected.append(
             RejectedRead(
                 spare_id=sid,
                 part_number=plan.parts.numbers[pid],
-                warehouse_code=plan.stops[wid].code,
+                warehouse_code=codes[pos],
                 reason=reason,
                 distance_km=_shown_km(travel.distance_km),
                 eta_minutes=travel.eta_minutes if reason == "too_far" else None,
@@ -592,12 +724,13 @@ def candidate_spare_ids(
     tier first, until `limit` are found (the same order as availability's candidates).
     """
     parts = part_set(session, part)
-    point = site_point(site)
+    site_legs_ = site_legs(session, site)
+    site_legs_.settle(np.arange(len(site_legs_.stops.ids), dtype=np.int64))
+    eta, ids = site_legs_.eta, site_legs_.stops.ids
+    reached = np.flatnonzero((eta != legs.NONE) & (eta <= deadline_minutes))
     by_eta: dict[int, list[int]] = defaultdict(list)
-    for wid, stop in load_stops(session).items():
-        eta = quick_reach(point, stop).eta_minutes
-        if eta is not None and eta <= deadline_minutes:
-            by_eta[eta].append(wid)
+    for pos in reached:
+        by_eta[int(eta[pos])].append(int(ids[pos]))
     return [row[0] for row in _rows_by_eta(session, parts, by_eta, limit)]
 
 
@@ -605,5 +738,6 @@ def unit_leg(session: Session, *, site: Site, spare: SpareUnit) -> Leg:
     """Distance, band and ETA from the unit's warehouse to the site."""
     if spare.warehouse_id is None:
         raise NotFound(f"spare {spare.id} is in no warehouse")
-    stop = load_stops(session)[spare.warehouse_id]
-    return leg(site_point(site), stop)
+    site_legs_ = site_legs(session, site)
+    pos = int(site_legs_.stops.position[spare.warehouse_id])
+    return Leg(site_legs_.exact(pos), site_legs_.band_minutes(pos), site_legs_.eta_minutes(pos))

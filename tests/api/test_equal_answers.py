@@ -94,14 +94,12 @@ def _names(db: Database) -> dict[bytes, dict[int, str]]:
     with db.transaction(write=False) as session:
         spares = dict(session.execute(text("SELECT id, serial FROM spare_unit")).all())
         devices = dict(session.execute(text("SELECT id, serial FROM device")).all())
-        comps = dict(session.execute(text("SELECT id, serial FROM component")).all())
         sites = dict(session.execute(text("SELECT id, code FROM site")).all())
-    return {
-        b"spare_id": spares,
-        b"device_id": devices,
-        b"id": {**comps, **devices},
-        b"site_id": sites,
-    }
+    return {b"spare_id": spares, b"device_id": devices, b"site_id": sites}
+
+
+# A device's or component's own "id" comes before its "serial" in the same object.
+_OWN_ID = re.compile(rb'"id":\d+,((?:(?!"id":)[^{}])*?)"serial":"([^"]*)"')
 
 
 def _stable(body: bytes, names: dict[bytes, dict[int, str]]) -> str:
@@ -109,7 +107,8 @@ def _stable(body: bytes, names: dict[bytes, dict[int, str]]) -> str:
         key, value = match.group(1), int(match.group(2))
         return b'"%s":"#%s"' % (key, names[key].get(value, "?").encode())
 
-    body = re.sub(rb'"(spare_id|device_id|id|site_id)":(\d+)', name, body)
+    body = _OWN_ID.sub(rb'"id":"#\2",\1"serial":"\2"', body)
+    body = re.sub(rb'"(spare_id|device_id|site_id)":(\d+)', name, body)
     return _STAMP.sub(b'"<time>"', body).decode()
 
 
