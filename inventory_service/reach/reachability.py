@@ -375,7 +375,9 @@ class _Plan:
 _COUNTS: Final = SpareCount.__table__  # type: ignore[attr-defined]
 # Statuses fold into available or not: the reasons need nothing finer (a constant expression,
 # so that SELECT and GROUP BY render the same text).
-_IS_AVAILABLE: Final = literal_column(f"CASE WHEN status = '{AVAILABLE}' THEN 1 ELSE 0 END")
+_IS_AVAILABLE: Final[ColumnElement[int]] = literal_column(
+    f"CASE WHEN status = '{AVAILABLE}' THEN 1 ELSE 0 END"
+)
 _COUNTS_QUERY: Final = (
     sa_select(
         _COUNTS.c.warehouse_id,
