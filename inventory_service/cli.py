@@ -11,7 +11,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,6 +21,9 @@ from inventory_service.platform.db import get_database
 from inventory_service.platform.errors import DomainError
 from inventory_service.platform.settings import get_settings
 from models import Role
+
+if TYPE_CHECKING:
+    from inventory_service.reach.coverage import Coverage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -216,9 +219,6 @@ def coverage(
     csv_out: Annotated[bool, typer.Option("--csv", help="Every pair as CSV on stdout.")] = False,
 ) -> None:
     """Every site x installed part: reachable or not, gaps, stocking plan (设备预购表)."""
-    import csv
-    import sys
-
     from inventory_service.reach import coverage as coverage_service
 
     with get_database().transaction(write=False) as session:
@@ -230,31 +230,43 @@ def coverage(
             progress=True,
         )
     if csv_out:
-        writer = csv.writer(sys.stdout)
+        _coverage_csv(result)
+    else:
+        _coverage_text(result)
+
+
+def _coverage_csv(result: Coverage) -> None:
+    """Every pair as a CSV row on stdout."""
+    import csv
+
+    writer = csv.writer(sys.stdout)
+    writer.writerow(
+        [
+            "site_code",
+            "customer_code",
+            "part_number",
+            "installed",
+            "reachable",
+            "best_eta_minutes",
+            "best_warehouse_code",
+        ]
+    )
+    for p in result.pairs:
         writer.writerow(
             [
-                "site_code",
-                "customer_code",
-                "part_number",
-                "installed",
-                "reachable",
-                "best_eta_minutes",
-                "best_warehouse_code",
+                p.site_code,
+                p.customer_code,
+                p.part_number,
+                p.installed,
+                p.reachable,
+                "" if p.best_eta_minutes is None else p.best_eta_minutes,
+                p.best_warehouse_code or "",
             ]
         )
-        for p in result.pairs:
-            writer.writerow(
-                [
-                    p.site_code,
-                    p.customer_code,
-                    p.part_number,
-                    p.installed,
-                    p.reachable,
-                    "" if p.best_eta_minutes is None else p.best_eta_minutes,
-                    p.best_warehouse_code or "",
-                ]
-            )
-        return
+
+
+def _coverage_text(result: Coverage) -> None:
+    """The share covered, the gaps and the stocking plan, for a person."""
     typer.echo(
         f"coverage within {result.deadline_minutes} min: {result.covered}/{len(result.pairs)} "
         f"site x part pairs ({result.share_covered:.1%})"
