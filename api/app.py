@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.graphql.schema import graphql_router
-from api.middleware import Metrics, RequestContextMiddleware
+from api.middleware import Metrics, RefuseNul, RequestContextMiddleware
 from api.rest import (
     customers,
     devices,
@@ -105,6 +105,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
         async def ceiling() -> dict[str, str]:
             return {"status": "ok"}
 
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, on_error=errors.unexpected_error
     )

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf, page_of
+from api.schemas import Cursor, Limit, PageOf, page_of
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.place import CustomerCreate, CustomerRead
@@ -29,7 +29,7 @@ def list_customers(
     actor: Reader,
     code: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[CustomerRead]:
     """Customers the caller may see (a customer token sees only itself)."""
     page = places.list_customers(session, actor=actor, limit=limit, cursor=cursor, code=code)

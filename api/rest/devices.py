@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import FieldRole, Reader, SessionDep, allow
 from api.idempotency import IdempotencyDep, _body
-from api.schemas import Limit, PageOf
+from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.assets import device_import, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
@@ -160,7 +160,7 @@ def list_devices(
         ),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Response:
     """Devices the caller may see, with their components, filtered."""
     filters = register.DeviceFilter(
@@ -183,7 +183,7 @@ def list_devices(
 
 @router.get("/{device_id}", response_model=DeviceRead)
 def get_device(
-    device_id: int, session: SessionDep, actor: Reader, response: Response
+    device_id: PathId, session: SessionDep, actor: Reader, response: Response
 ) -> DeviceRead:
     """One device with its components; the `ETag` header is its version, for `If-Match`."""
     return _answer(session, actor, device_id, response)
@@ -191,7 +191,7 @@ def get_device(
 
 @router.patch("/{device_id}", response_model=DeviceRead)
 def patch_device(
-    device_id: int,
+    device_id: PathId,
     data: DeviceUpdate,
     session: SessionDep,
     actor: FieldRole,
@@ -211,11 +211,11 @@ def patch_device(
 
 @router.get("/{device_id}/history", response_model=PageOf[DeviceHistoryRead])
 def device_history(
-    device_id: int,
+    device_id: PathId,
     session: SessionDep,
     actor: Reader,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[DeviceHistoryRead]:
     """Every change of the device, oldest first, with before/after, actor and time."""
     page = register.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
@@ -224,7 +224,7 @@ def device_history(
 
 @router.post("/{device_id}/components", status_code=201, response_model=DeviceRead)
 def install_component(
-    device_id: int,
+    device_id: PathId,
     data: ComponentInstall,
     session: SessionDep,
     actor: FieldRole,
@@ -246,7 +246,7 @@ def install_component(
 
 @router.post("/{device_id}/components/{slot}/swap", response_model=DeviceRead)
 def swap_component(
-    device_id: int,
+    device_id: PathId,
     slot: str,
     data: ComponentSwap,
     session: SessionDep,
@@ -269,7 +269,7 @@ def swap_component(
 
 @router.delete("/{device_id}/components/{slot}", response_model=DeviceRead)
 def remove_component(
-    device_id: int,
+    device_id: PathId,
     slot: str,
     session: SessionDep,
     actor: FieldRole,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import Reader, SessionDep, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf, page_of
+from api.schemas import Cursor, Limit, PageOf, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import catalogue
 from models.part import PartCreate, PartRead
@@ -31,7 +31,7 @@ def list_parts(
     vendor: str | None = None,
     part_number: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[PartRead]:
     """Catalogue parts, filtered by category, vendor or part number."""
     page = catalogue.list_parts(

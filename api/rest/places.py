@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf
+from api.schemas import Cursor, Limit, PageOf
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models import Site
@@ -50,7 +50,7 @@ def list_sites(
     hub_band_minutes: int | None = None,
     covered: bool | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[SiteRead]:
     """Sites the caller may see, by customer, city, band, or covered (within the last band)."""
     page = places.list_sites(
@@ -94,7 +94,7 @@ def list_warehouses(
     actor: Reader,
     kind: WarehouseKind | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[WarehouseRead]:
     """Warehouses, by kind."""
     page = places.list_warehouses(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, SessionDep
-from api.schemas import Limit
+from api.schemas import Limit, QueryId
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
@@ -27,7 +27,7 @@ def get_availability(
     actor: Reader,
     site_code: str | None = None,
     part_number: str | None = None,
-    device_id: int | None = None,
+    device_id: QueryId = None,
     slot: str | None = None,
     deadline_minutes: Deadline = None,
     limit: Limit = DEFAULT_LIMIT,

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf, page_of
+from api.schemas import Cursor, Limit, PageOf, PathId, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import spares_export, stock
 from inventory_service.warehouse.spares_export import ExportFormat, Lang
@@ -69,7 +69,7 @@ def list_spares(
     actor: Reader,
     filters: Filters,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[SpareRead]:
     """Units the caller may see (a customer: parts of its devices and their substitutes)."""
     page = stock.list_units(session, actor=actor, limit=limit, cursor=cursor, filters=filters)
@@ -112,18 +112,18 @@ def export_spares(
 
 
 @router.get("/{spare_id}", response_model=SpareRead)
-def get_spare(spare_id: int, session: SessionDep, actor: Reader) -> SpareRead:
+def get_spare(spare_id: PathId, session: SessionDep, actor: Reader) -> SpareRead:
     """One unit."""
     return stock.get(session, actor=actor, spare_id=spare_id)
 
 
 @router.get("/{spare_id}/movements", response_model=PageOf[MovementRead])
 def list_movements(
-    spare_id: int,
+    spare_id: PathId,
     session: SessionDep,
     actor: Reader,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[MovementRead]:
     """The unit's ledger rows, oldest first."""
     page = stock.movements(session, actor=actor, spare_id=spare_id, limit=limit, cursor=cursor)
@@ -132,7 +132,7 @@ def list_movements(
 
 @router.post("/{spare_id}/verify", response_model=SpareRead)
 def verify_spare(
-    spare_id: int,
+    spare_id: PathId,
     session: SessionDep,
     actor: Stockkeeper,
     idem: IdempotencyDep,
@@ -145,7 +145,7 @@ def verify_spare(
 
 @router.post("/{spare_id}/transfer", response_model=SpareRead)
 def transfer_spare(
-    spare_id: int,
+    spare_id: PathId,
     data: SpareTransfer,
     session: SessionDep,
     actor: Stockkeeper,
@@ -160,7 +160,7 @@ def transfer_spare(
 
 @router.post("/{spare_id}/scrap", response_model=SpareRead)
 def scrap_spare(
-    spare_id: int,
+    spare_id: PathId,
     session: SessionDep,
     actor: Stockkeeper,
     idem: IdempotencyDep,
@@ -187,7 +187,7 @@ def list_stocktakes(
     session: SessionDep,
     actor: Staff,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[StocktakeRead]:
     """The warehouse's stocktakes, oldest first."""
     page = stock.list_stocktakes(session, warehouse_code=code, limit=limit, cursor=cursor)
@@ -195,6 +195,8 @@ def list_stocktakes(
 
 
 @stocktakes.get("/{stocktake_id}", response_model=StocktakeRead)
-def get_stocktake(code: str, stocktake_id: int, session: SessionDep, actor: Staff) -> StocktakeRead:
+def get_stocktake(
+    code: str, stocktake_id: PathId, session: SessionDep, actor: Staff
+) -> StocktakeRead:
     """One stocktake with its report."""
     return stock.get_stocktake(session, warehouse_code=code, stocktake_id=stocktake_id)
