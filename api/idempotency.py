@@ -65,13 +65,15 @@ def _claim(
     return Idempotency(claim=outcome)
 
 
-KeyHeader = Header(
-    alias="Idempotency-Key",
-    min_length=1,
-    max_length=idempotency.MAX_KEY_LENGTH,
-    pattern=r"^[ -~]+$",
-    description="Makes a retry safe: the same key and body answer the first response again.",
-)
+def key_header() -> Any:
+    """The Idempotency-Key header's declaration (a fresh one per use: FastAPI keeps state on it)."""
+    return Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        pattern=r"^[ -~]+$",
+        description="Makes a retry safe: the same key and body answer the first response again.",
+    )
 
 
 def optional_key(
@@ -79,7 +81,7 @@ def optional_key(
     db: DatabaseDep,
     caller: CallerDep,
     body: Annotated[bytes, Depends(_body)],
-    idempotency_key: Annotated[str | None, KeyHeader] = None,
+    idempotency_key: Annotated[str | None, key_header()] = None,
 ) -> Idempotency:
     return _claim(request, db, caller, body, idempotency_key)
 
@@ -89,7 +91,7 @@ def required_key(
     db: DatabaseDep,
     caller: CallerDep,
     body: Annotated[bytes, Depends(_body)],
-    idempotency_key: Annotated[str, KeyHeader],
+    idempotency_key: Annotated[str, key_header()],
 ) -> Idempotency:
     return _claim(request, db, caller, body, idempotency_key)
 

@@ -21,6 +21,16 @@ Cursor = Annotated[
         "this service did not issue is 422 naming `cursor`.",
     ),
 ]
+CodeFilter = Annotated[str | None, Query(max_length=bounds.CODE)]
+"""A code filter (customer, site, warehouse, part number): at most 64 characters."""
+ShortFilter = Annotated[str | None, Query(max_length=bounds.SHORT)]
+"""A short filter (serial, vendor, model, category, city, slot, firmware): 100 characters."""
+NameFilter = Annotated[str | None, Query(max_length=bounds.NAME)]
+"""A name filter (ticket, engineer, RMA number): 200 characters."""
+CodePath = Annotated[str, Path(max_length=bounds.CODE)]
+"""A code in a path; a longer one names nothing (404)."""
+SlotPath = Annotated[str, Path(max_length=bounds.SHORT)]
+"""A slot in a path; a longer one names nothing (404)."""
 PathId = Annotated[
     int,
     Path(ge=1, le=bounds.MAX_ID, description="An id (1 .. 2^63-1); no row has any other: 404."),

@@ -10,13 +10,13 @@ from starlette.datastructures import UploadFile
 
 from api.deps import FieldRole, Reader, SessionDep, allow
 from api.idempotency import IdempotencyDep, _body
-from api.schemas import Cursor, Limit, PageOf, PathId
+from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
 from inventory_service.assets import device_import, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus, Role
-from models.base import Text
+from models import DeviceStatus, Role, bounds
+from models.base import Reference as ReferenceText
 from models.device import (
     ComponentInstall,
     ComponentSwap,
@@ -34,11 +34,13 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        max_length=100,
         description="The `ETag` of a GET: the write is refused (412) if the device changed since.",
     ),
 ]
 Reference = Annotated[
-    Text | None, Query(description="Ticket or change number written into the history row.")
+    ReferenceText | None,
+    Query(description="Ticket or change number written into the history row."),
 ]
 
 
@@ -138,25 +140,29 @@ def list_devices(
     session: SessionDep,
     actor: Reader,
     serial: Annotated[
-        str | None, Query(description="The device's serial or an installed component's.")
+        str | None,
+        Query(
+            max_length=bounds.SHORT, description="The device's serial or an installed component's."
+        ),
     ] = None,
-    site_code: str | None = None,
-    model: str | None = None,
+    site_code: CodeFilter = None,
+    model: ShortFilter = None,
     status: DeviceStatus | None = None,
-    customer_code: str | None = None,
-    firmware_version: str | None = None,
-    patch_level: str | None = None,
-    vendor: str | None = None,
+    customer_code: CodeFilter = None,
+    firmware_version: ShortFilter = None,
+    patch_level: ShortFilter = None,
+    vendor: ShortFilter = None,
     patch_level_below: Annotated[
         str | None,
         Query(
+            max_length=bounds.SHORT,
             description=(
                 "Devices whose patch level is below this one in natural version order: runs of "
                 "digits compare as numbers, runs of letters case-insensitively, other characters "
                 "only separate runs, a number sorts before letters, a prefix before its "
                 "extensions (V800R021C10SPC90 < V800R021C10SPC600 < V800R022C00; 7.3 < 7.3.2). "
                 "Devices without a patch level are not listed."
-            )
+            ),
         ),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -247,7 +253,7 @@ def install_component(
 @router.post("/{device_id}/components/{slot}/swap", response_model=DeviceRead)
 def swap_component(
     device_id: PathId,
-    slot: str,
+    slot: SlotPath,
     data: ComponentSwap,
     session: SessionDep,
     actor: FieldRole,
@@ -270,7 +276,7 @@ def swap_component(
 @router.delete("/{device_id}/components/{slot}", response_model=DeviceRead)
 def remove_component(
     device_id: PathId,
-    slot: str,
+    slot: SlotPath,
     session: SessionDep,
     actor: FieldRole,
     response: Response,

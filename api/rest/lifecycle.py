@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import FieldRole, Reader, SessionDep, Staff, Stockkeeper, allow
 from api.idempotency import IdempotencyDep, IdempotencyRequired
-from api.schemas import Cursor, Limit, PageOf, PathId, QueryId
+from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
 from inventory_service.lifecycle import loans, replacements, reservations
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import DEFAULT_LIMIT
@@ -42,9 +42,9 @@ def list_reservations(
     session: SessionDep,
     actor: Staff,
     status: ReservationStatus | None = None,
-    ticket: str | None = None,
-    engineer: str | None = None,
-    site_code: str | None = None,
+    ticket: NameFilter = None,
+    engineer: NameFilter = None,
+    site_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[ReservationRead]:
@@ -99,8 +99,8 @@ def list_replacements(
     session: SessionDep,
     actor: Reader,
     device_id: QueryId = None,
-    site_code: str | None = None,
-    customer_code: str | None = None,
+    site_code: CodeFilter = None,
+    customer_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[ReplacementRead]:
@@ -149,7 +149,7 @@ def list_loans(
     actor: Staff,
     status: LoanStatus | None = None,
     overdue: bool | None = None,
-    site_code: str | None = None,
+    site_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[LoanRead]:

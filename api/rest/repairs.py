@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Cursor, Limit, PageOf, PathId, QueryId
+from api.schemas import Cursor, Limit, NameFilter, PageOf, PathId, QueryId, ShortFilter
 from inventory_service.lifecycle import repairs
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.reservation import RepairCreate, RepairRead, RepairReceive, RepairStatus
@@ -41,8 +41,8 @@ def list_repairs(
     session: SessionDep,
     actor: Staff,
     status: RepairStatus | None = None,
-    vendor: str | None = None,
-    rma_number: str | None = None,
+    vendor: ShortFilter = None,
+    rma_number: NameFilter = None,
     spare_id: QueryId = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,

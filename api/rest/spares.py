@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Cursor, Limit, PageOf, PathId, page_of
+from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, PathId, ShortFilter, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import spares_export, stock
 from inventory_service.warehouse.spares_export import ExportFormat, Lang
@@ -33,12 +33,12 @@ stocktakes = APIRouter(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
 
 
 def spare_filter(
-    part_number: str | None = None,
-    warehouse_code: str | None = None,
+    part_number: CodeFilter = None,
+    warehouse_code: CodeFilter = None,
     status: UnitStatus | None = None,
     genuine: bool | None = None,
     condition: Condition | None = None,
-    serial: str | None = None,
+    serial: ShortFilter = None,
 ) -> stock.SpareFilter:
     """The filters of the list, the summary and the export."""
     return stock.SpareFilter(
@@ -174,7 +174,11 @@ def scrap_spare(
 
 @stocktakes.post("", status_code=201, response_model=StocktakeRead)
 def create_stocktake(
-    code: str, data: StocktakeCreate, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+    code: CodePath,
+    data: StocktakeCreate,
+    session: SessionDep,
+    actor: Stockkeeper,
+    idem: IdempotencyDep,
 ) -> object:
     """Compare the serials counted on the shelves with the books (a report; no unit changes)."""
     record = stock.take_stock(session, actor=actor, warehouse_code=code, data=data)
@@ -183,7 +187,7 @@ def create_stocktake(
 
 @stocktakes.get("", response_model=PageOf[StocktakeRead])
 def list_stocktakes(
-    code: str,
+    code: CodePath,
     session: SessionDep,
     actor: Staff,
     limit: Limit = DEFAULT_LIMIT,
@@ -196,7 +200,7 @@ def list_stocktakes(
 
 @stocktakes.get("/{stocktake_id}", response_model=StocktakeRead)
 def get_stocktake(
-    code: str, stocktake_id: PathId, session: SessionDep, actor: Staff
+    code: CodePath, stocktake_id: PathId, session: SessionDep, actor: Staff
 ) -> StocktakeRead:
     """One stocktake with its report."""
     return stock.get_stocktake(session, warehouse_code=code, stocktake_id=stocktake_id)

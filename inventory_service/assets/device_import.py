@@ -40,8 +40,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import DuplicateSerial, ValidationFailed
 from inventory_service.platform.progress import Progress
-from models import Component, Device, DeviceHistory, Part, Site
-from models import bounds
+from models import Component, Device, DeviceHistory, Part, Site, bounds
 from models.base import utcnow
 from models.device import DeviceCreate
 
