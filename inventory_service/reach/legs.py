@@ -31,7 +31,7 @@ from inventory_service.reach.geo import _radius_bounds_cached, distance_km, unit
 
 UNDECIDED: Final = -2  # the bracket straddles a band edge: exact geodesic needed
 NONE: Final = -1  # beyond the last band (not covered)
-SITES_CACHED: Final = 4096
+SITES_CACHED: Final = 2048  # ~16 KB a site: ≤ 32 MB per worker
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
