@@ -41,7 +41,7 @@ def test_xlsx_goes_to_the_file(cli: CliRunner, tmp_path: Path) -> None:
     assert "10 replacement(s) written" in result.stderr
     book = openpyxl.load_workbook(target)
     assert book["Replacements"].max_row == 11
-    assert len(book["Charts"]._charts) == 3
+    assert len(book["Charts"]._charts) == 5
 
 
 def test_csv_for_one_customer_goes_to_stdout(cli: CliRunner) -> None:

@@ -399,6 +399,22 @@ class Query:
         found = await _or_none(ctx.run(replacements.get, actor=ctx.caller, replacement_id=_id(id)))
         return t.convert(t.Replacement, found) if found else None
 
+    @strawberry.field(
+        description="The fault record's edit history of a replacement (staff), oldest first."
+    )
+    async def replacement_edits(
+        self,
+        info: Ctx,
+        id: strawberry.ID,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.ReplacementEdit]:
+        ctx = info.context
+        ctx.require(*STAFF)
+        page = await ctx.run(replacements.edits, replacement_id=_id(id), limit=limit, cursor=cursor)
+        items = [t.convert(t.ReplacementEdit, e) for e in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
     @strawberry.field(description="Standby loans (staff), as `GET /loans` lists them.")
     async def loans(
         self,

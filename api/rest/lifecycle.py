@@ -18,7 +18,9 @@ from models.reservation import (
     LoanRead,
     LoanStatus,
     ReplacementCreate,
+    ReplacementEditRead,
     ReplacementRead,
+    ReplacementUpdate,
     ReservationCreate,
     ReservationRead,
     ReservationStatus,
@@ -121,6 +123,28 @@ def list_replacements(
 def get_replacement(replacement_id: int, session: SessionDep, actor: Reader) -> ReplacementRead:
     """One replacement."""
     return replacements.get(session, actor=actor, replacement_id=replacement_id)
+
+
+@replacement_router.patch("/{replacement_id}", response_model=ReplacementRead)
+def patch_replacement(
+    replacement_id: int, data: ReplacementUpdate, session: SessionDep, actor: FieldRole
+) -> ReplacementRead:
+    """Complete the fault record (times, confirmations and the swap never change: 422)."""
+    row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
+    return replacements.read_rows(session, [row])[0]
+
+
+@replacement_router.get("/{replacement_id}/edits", response_model=PageOf[ReplacementEditRead])
+def replacement_edits(
+    replacement_id: int,
+    session: SessionDep,
+    actor: Staff,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[ReplacementEditRead]:
+    """Who changed the fault record, when, and each field before and after (staff only)."""
+    page = replacements.edits(session, replacement_id=replacement_id, limit=limit, cursor=cursor)
+    return PageOf[ReplacementEditRead](items=page.items, next_cursor=page.next_cursor)
 
 
 loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])

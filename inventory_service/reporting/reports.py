@@ -13,7 +13,11 @@ Rules that always hold here:
   answered like an unknown one, so existence does not leak.
 - Summary: median = `statistics.median`; p90 = `statistics.quantiles(n=10,
   method="inclusive")[-1]` (the value itself with one row); the share within the deadline is
-  within / count; all three are null without rows.
+  within / count; all three are null without rows. The arrival shares count only rows whose
+  mark is known (an arrival, and for the response share a band); null when none is.
+- Failure rate of a part = replacements in the period / components of it installed in
+  devices in scope not retired at the period's end × 365.25 / days in the period (null when
+  none is installed); listed highest rate first.
 - Queries never write.
 """
 
@@ -37,8 +41,10 @@ from inventory_service.platform.errors import ValidationFailed
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
 from models import (
+    Component,
     Customer,
     Device,
+    DeviceStatus,
     FaultLevel,
     Movement,
     Part,
@@ -49,6 +55,8 @@ from models import (
     UnitStatus,
 )
 from models.report import (
+    PartFailureRate,
+    QuarterFailureRates,
     ReplacementReport,
     ReplacementReportRow,
     ReplacementReportSummary,
@@ -63,6 +71,8 @@ SEVERITY: Final = [level.value for level in FaultLevel]
 # Show progress on stderr only when a period is big enough to make someone wait.
 PROGRESS_FROM_ROWS: Final = 20_000
 ONE_OF: Final = "give exactly one of month, quarter, or from and to"
+# The quarterly summary's failure trend looks back over a year.
+TREND_QUARTERS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,11 @@ class Period:
         first = datetime.combine(self.start, time(0), tzinfo=zone)
         after = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone)
         return first.astimezone(UTC), after.astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        """Days in the period, both ends included."""
+        return (self.end - self.start).days + 1
 
     @property
     def label(self) -> str:
@@ -204,6 +219,10 @@ def _row_query(start: datetime, end: datetime, customer_id: int | None) -> Any:
             col(Replacement.duration_minutes),
             col(Replacement.within_deadline),
             col(Replacement.engineer),
+            col(Replacement.arrival_minutes),
+            col(Replacement.response_limit_minutes),
+            col(Replacement.arrived_within_response),
+            col(Replacement.spare_on_site_within_deadline),
         )
         .join(Customer, col(Customer.id) == col(Replacement.customer_id))
         .join(Site, col(Site.id) == col(Replacement.site_id))
@@ -253,6 +272,10 @@ def _rows(
                     duration_minutes=r[14],
                     within_deadline=r[15],
                     engineer=r[16],
+                    arrival_minutes=r[17],
+                    response_limit_minutes=r[18],
+                    arrived_within_response=r[19],
+                    spare_on_site_within_deadline=r[20],
                     replacement_id=r[0],
                     replaced_at=r[1],
                     customer_name=r[3],
@@ -308,8 +331,116 @@ def _repairs_and_scrap(
     }
 
 
-def summarize(rows: Sequence[ReplacementReportRow], **extra: int) -> ReplacementReportSummary:
-    """The contract's summary of `rows` (plus the repair and scrap counts given)."""
+def _share(marks: Sequence[bool | None]) -> float | None:
+    """True marks / marks that are not null; null when none are."""
+    known = [m for m in marks if m is not None]
+    return sum(known) / len(known) if known else None
+
+
+def annualised_rate(replacements: int, installed: int, days: int) -> float | None:
+    """replacements / installed × 365.25 / days in the period; null when nothing is installed."""
+    if installed == 0:
+        return None
+    return replacements / installed * 365.25 / days
+
+
+def installed_base(
+    session: Session, *, part_ids: Sequence[int], end: datetime, customer_id: int | None
+) -> dict[int, int]:
+    """Components of each part installed in devices in scope not retired at `end`.
+
+    The register as it stands: a retired device counts when it was retired at or after `end`
+    (its last change, the retirement being terminal)."""
+    if not part_ids:
+        return {}
+    stmt = (
+        sa_select(col(Component.part_id), func.count(col(Component.id)))
+        .join(Device, col(Device.id) == col(Component.device_id))
+        .where(
+            col(Component.part_id).in_(part_ids),
+            (col(Device.status) != DeviceStatus.RETIRED.value) | (col(Device.updated_at) >= end),
+        )
+        .group_by(col(Component.part_id))
+    )
+    if customer_id is not None:
+        stmt = stmt.join(Site, col(Site.id) == col(Device.site_id)).where(
+            col(Site.customer_id) == customer_id
+        )
+    return {part_id: int(n) for part_id, n in session.execute(stmt).all()}
+
+
+def part_failures(
+    session: Session, *, period: Period, customer_id: int | None
+) -> dict[str, PartFailureRate]:
+    """The contract's failure rate of every part replaced in `period`, highest rate first."""
+    start, end = period.utc_bounds(ZoneInfo(get_settings().time_zone))
+    stmt = (
+        sa_select(col(Part.id), col(Part.part_number), func.count(col(Replacement.id)))
+        .join(Part, col(Part.id) == col(Replacement.part_id))
+        .where(col(Replacement.replaced_at) >= start, col(Replacement.replaced_at) < end)
+        .group_by(col(Part.id), col(Part.part_number))
+    )
+    if customer_id is not None:
+        stmt = stmt.where(col(Replacement.customer_id) == customer_id)
+    counts = session.execute(stmt).all()
+    installed = installed_base(
+        session, part_ids=[c[0] for c in counts], end=end, customer_id=customer_id
+    )
+    rates = {
+        pn: PartFailureRate(
+            replacements=n,
+            installed=installed.get(part_id, 0),
+            annualised_rate=annualised_rate(n, installed.get(part_id, 0), period.days),
+        )
+        for part_id, pn, n in counts
+    }
+    return dict(
+        sorted(
+            rates.items(),
+            key=lambda item: (
+                item[1].annualised_rate is None,
+                -(item[1].annualised_rate or 0.0),
+                -item[1].replacements,
+                item[0],
+            ),
+        )
+    )
+
+
+def previous_quarters(period: Period, count: int) -> list[Period]:
+    """The `count` quarters ending with `period`'s, oldest first (`period` must be a quarter)."""
+    assert period.quarter is not None
+    year, n = int(period.quarter[:4]), int(period.quarter[-1])
+    labels = []
+    for _ in range(count):
+        labels.append(f"{year}-Q{n}")
+        year, n = (year - 1, 4) if n == 1 else (year, n - 1)
+    return [_quarter(label) for label in reversed(labels) if FIRST_YEAR <= int(label[:4])]
+
+
+def failure_trend(
+    session: Session, *, period: Period, customer_id: int | None, parts: Sequence[str]
+) -> list[QuarterFailureRates]:
+    """Quarter over quarter: the rate of each of `parts` in the last four quarters."""
+    trend = []
+    for quarter in previous_quarters(period, TREND_QUARTERS):
+        rates = part_failures(session, period=quarter, customer_id=customer_id)
+        trend.append(
+            QuarterFailureRates(
+                quarter=quarter.quarter or quarter.label,
+                by_part={pn: rates[pn] for pn in parts if pn in rates},
+            )
+        )
+    return trend
+
+
+def summarize(
+    rows: Sequence[ReplacementReportRow],
+    *,
+    failure_rate_by_part: dict[str, PartFailureRate] | None = None,
+    **extra: int,
+) -> ReplacementReportSummary:
+    """The contract's summary of `rows` (plus the failure rates, repair and scrap counts)."""
     durations = [r.duration_minutes for r in rows]
     within = sum(1 for r in rows if r.within_deadline)
     levels = Counter(r.fault_level for r in rows)
@@ -324,6 +455,10 @@ def summarize(rows: Sequence[ReplacementReportRow], **extra: int) -> Replacement
         median_duration_minutes=median(durations),
         p90_duration_minutes=p90(durations),
         share_within_deadline=within / len(rows) if rows else None,
+        share_arrived_within_response=_share([r.arrived_within_response for r in rows]),
+        share_spare_on_site_within_deadline=_share([r.spare_on_site_within_deadline for r in rows]),
+        arrival_missing=sum(1 for r in rows if r.arrival_minutes is None),
+        failure_rate_by_part=failure_rate_by_part or {},
         within_deadline_count=within,
         by_customer=_by_count(Counter(r.customer for r in rows)),
         **extra,
@@ -347,6 +482,10 @@ def replacement_report(
         session, start=start, end=end, customer_id=customer_id, zone=zone, progress=progress
     )
     extra = _repairs_and_scrap(session, start=start, end=end, customer_id=customer_id)
+    rates = part_failures(session, period=period, customer_id=customer_id)
+    trend = None
+    if period.quarter is not None:
+        trend = failure_trend(session, period=period, customer_id=customer_id, parts=list(rates))
     return ReplacementReport(
         month=period.month,
         quarter=period.quarter,
@@ -355,5 +494,6 @@ def replacement_report(
         ),
         deadline_minutes=cfg.deadline_minutes,
         rows=rows,
-        summary=summarize(rows, **extra),
+        summary=summarize(rows, failure_rate_by_part=rates, **extra),
+        failure_trend=trend,
     )

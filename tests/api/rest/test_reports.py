@@ -32,6 +32,12 @@ CONTRACT_COLUMNS = [
     "within_deadline",
     "engineer",
 ]
+CLOCK_COLUMNS = [
+    "arrival_minutes",
+    "response_limit_minutes",
+    "arrived_within_response",
+    "spare_on_site_within_deadline",
+]
 ZH_HEADINGS = [
     "更换日期",
     "客户",
@@ -47,6 +53,10 @@ ZH_HEADINGS = [
     "更换时长(分钟)",
     "是否在时限内",
     "工程师",
+    "到场时长(分钟)",
+    "响应时限(分钟)",
+    "是否按时到场",
+    "备件是否按时到场",
 ]
 CONTRACT_SUMMARY = {
     "count",
@@ -140,11 +150,11 @@ def test_english_csv_heads_are_the_json_fields(
 ) -> None:
     answer = client.get(URL, params={"month": "2026-10", "format": "csv"}, headers=reporter)
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    assert rows[0] == CONTRACT_COLUMNS
+    assert rows[0] == CONTRACT_COLUMNS + CLOCK_COLUMNS
     assert rows[1][12] == "yes"
 
 
-def test_xlsx_holds_the_records_the_summary_and_three_charts(
+def test_xlsx_holds_the_records_the_summary_and_five_charts(
     client: TestClient, seeded: Database, reporter: dict[str, str]
 ) -> None:
     answer = client.get(
@@ -159,7 +169,7 @@ def test_xlsx_holds_the_records_the_summary_and_three_charts(
     assert [c.value for c in records[1]] == ZH_HEADINGS
     assert records.max_row == 11
     assert records.freeze_panes == "A2"
-    assert records.auto_filter.ref == "A1:N11"
+    assert records.auto_filter.ref == "A1:R11"
     first_day = records["A2"].value
     assert isinstance(first_day, datetime)
     assert first_day.date().isoformat() == "2026-10-01"
@@ -169,14 +179,16 @@ def test_xlsx_holds_the_records_the_summary_and_three_charts(
     assert summary["更换时长中位数(分钟)"] == 150
     assert summary["时限内占比"] == pytest.approx(0.7)
     charts = book["图表"]._charts
-    assert len(charts) == 3
+    assert len(charts) == 5
     with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
         parts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
         xml = " ".join(archive.read(n).decode() for n in parts)
-    assert parts == ["xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"]
+    assert parts == [f"xl/charts/chart{i}.xml" for i in range(1, 6)]
     assert "<c:barChart>" in xml
     assert "<c:lineChart>" in xml
     assert "≤240" in xml
+    assert "到场时长对照响应时限" in xml
+    assert "备件故障率(年化)" in xml
 
 
 def test_an_empty_month_still_makes_a_workbook(
