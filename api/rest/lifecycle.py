@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import FieldRole, Reader, SessionDep, Staff, Stockkeeper, allow
 from api.idempotency import IdempotencyDep, IdempotencyRequired
@@ -12,6 +13,10 @@ from api.schemas import Limit, PageOf
 from inventory_service.lifecycle import loans, replacements, reservations
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.reporting import fault_report as fault_report_data
+from inventory_service.reporting import fault_report_export
+from inventory_service.reporting.fault_report_export import DocFormat
+from inventory_service.warehouse.spares_export import Lang
 from models import Role
 from models.reservation import (
     LoanCreate,
@@ -123,6 +128,34 @@ def list_replacements(
 def get_replacement(replacement_id: int, session: SessionDep, actor: Reader) -> ReplacementRead:
     """One replacement."""
     return replacements.get(session, actor=actor, replacement_id=replacement_id)
+
+
+@replacement_router.get(
+    "/{replacement_id}/fault-report",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {ctype: {} for ctype in fault_report_export.CONTENT_TYPE.values()},
+            "description": "故障处理报告: the fault report to sign, as DOCX or PDF (CJK font "
+            "embedded).",
+        }
+    },
+)
+def fault_report(
+    replacement_id: int,
+    session: SessionDep,
+    actor: Reader,
+    format: Annotated[DocFormat, Query(description="pdf or docx")] = DocFormat.PDF,
+    lang: Annotated[Lang, Query(description="zh or en")] = Lang.ZH,
+) -> Response:
+    """The fault report document (staff; a customer for its own devices)."""
+    report = fault_report_data.load(session, actor=actor, replacement_id=replacement_id)
+    name = fault_report_export.filename(report, format, lang)
+    return Response(
+        fault_report_export.render(report, format, lang),
+        media_type=fault_report_export.CONTENT_TYPE[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @replacement_router.patch("/{replacement_id}", response_model=ReplacementRead)

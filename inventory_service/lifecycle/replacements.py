@@ -348,7 +348,8 @@ def edits(
     return Page(items=items, next_cursor=page.next_cursor)
 
 
-def _visible(session: Session, actor: Caller, replacement_id: int) -> Replacement:
+def visible(session: Session, actor: Caller, replacement_id: int) -> Replacement:
+    """The replacement row, if the caller may see it (a customer: its own devices; else 404)."""
     row = session.get(Replacement, replacement_id)
     if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
         raise NotFound(f"replacement {replacement_id} not found")
@@ -388,7 +389,7 @@ def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead
 
 def get(session: Session, *, actor: Caller, replacement_id: int) -> ReplacementRead:
     """One replacement (a customer sees only those on its own devices)."""
-    return read_rows(session, [_visible(session, actor, replacement_id)])[0]
+    return read_rows(session, [visible(session, actor, replacement_id)])[0]
 
 
 def list_replacements(
