@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func
@@ -99,6 +99,67 @@ class Period:
     def label(self) -> str:
         """`2026-10`, `2026-Q4` or `2026-10-01_2026-10-15` (file names, titles)."""
         return self.month or self.quarter or f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+
+class ReportRow(NamedTuple):
+    """One row as the report keeps it: a tuple with `ReplacementReportRow`'s fields, in its
+    order (a year of rows as pydantic models took 4 KB each; a tuple with its repeated texts
+    shared takes a tenth of that)."""
+
+    date: date
+    customer: str
+    site: str
+    device_serial: str
+    part_number: str
+    part_name: str
+    removed_serial: str
+    installed_serial: str
+    reason: str
+    fault_level: str
+    fault_impact: str
+    duration_minutes: int
+    within_deadline: bool
+    engineer: str
+    arrival_minutes: int | None
+    response_limit_minutes: int | None
+    arrived_within_response: bool | None
+    spare_on_site_within_deadline: bool | None
+    replacement_id: int
+    replaced_at: datetime
+    customer_name: str
+    site_name: str
+
+
+# Shared by every row built from a tuple (rows are never assigned to, so it never changes).
+ROW_FIELDS: Final[set[str]] = set(ReportRow._fields)
+
+
+@dataclass
+class ReportData:
+    """The report with compact rows (files are written from it); `read` is the API's model."""
+
+    month: str | None
+    quarter: str | None
+    period: ReportPeriod
+    deadline_minutes: int
+    rows: list[ReportRow]
+    summary: ReplacementReportSummary
+    failure_trend: list[QuarterFailureRates] | None
+
+    def read(self) -> ReplacementReport:
+        """The report as JSON and GraphQL answer it."""
+        return ReplacementReport(
+            month=self.month,
+            quarter=self.quarter,
+            period=self.period,
+            deadline_minutes=self.deadline_minutes,
+            # Typed columns straight from the database: no validation needed per row.
+            rows=[
+                ReplacementReportRow.model_construct(ROW_FIELDS, **r._asdict()) for r in self.rows
+            ],
+            summary=self.summary,
+            failure_trend=self.failure_trend,
+        )
 
 
 def _year(field: str, year: int) -> int:
@@ -244,42 +305,46 @@ def _rows(
     customer_id: int | None,
     zone: ZoneInfo,
     progress: bool,
-) -> list[ReplacementReportRow]:
+) -> list[ReportRow]:
     total = None
     if progress:
         counted = _row_query(start, end, customer_id).with_only_columns(func.count()).order_by(None)
         total = session.execute(counted).scalar_one()
-    rows: list[ReplacementReportRow] = []
+    rows: list[ReportRow] = []
     enabled = progress and (total or 0) >= PROGRESS_FROM_ROWS
+    shared: dict[str, str] = {}
+    texts = (2, 3, 4, 5, 7, 8, 11, 12, 13, 16)  # customer, site, part, reason, ...: repeated
     with Progress("replacement report", total=total, enabled=enabled) as bar:
         stmt = _row_query(start, end, customer_id).execution_options(yield_per=2000)
         result = session.execute(stmt)
         for r in result:
-            # Typed columns straight from the database: no validation needed per row.
+            v = list(r)
+            for i in texts:
+                v[i] = shared.setdefault(v[i], v[i])
             rows.append(
-                ReplacementReportRow.model_construct(
-                    date=r[1].astimezone(zone).date(),
-                    customer=r[2],
-                    site=r[4],
-                    device_serial=r[6],
-                    part_number=r[7],
-                    part_name=r[8],
-                    removed_serial=r[9],
-                    installed_serial=r[10],
-                    reason=r[11],
-                    fault_level=r[12],
-                    fault_impact=r[13],
-                    duration_minutes=r[14],
-                    within_deadline=r[15],
-                    engineer=r[16],
-                    arrival_minutes=r[17],
-                    response_limit_minutes=r[18],
-                    arrived_within_response=r[19],
-                    spare_on_site_within_deadline=r[20],
-                    replacement_id=r[0],
-                    replaced_at=r[1],
-                    customer_name=r[3],
-                    site_name=r[5],
+                ReportRow(
+                    v[1].astimezone(zone).date(),
+                    v[2],
+                    v[4],
+                    v[6],
+                    v[7],
+                    v[8],
+                    v[9],
+                    v[10],
+                    v[11],
+                    v[12],
+                    v[13],
+                    v[14],
+                    v[15],
+                    v[16],
+                    v[17],
+                    v[18],
+                    v[19],
+                    v[20],
+                    v[0],
+                    v[1],
+                    v[3],
+                    v[5],
                 )
             )
             bar.advance()
@@ -418,6 +483,53 @@ def previous_quarters(period: Period, count: int) -> list[Period]:
     return [_quarter(label) for label in reversed(labels) if FIRST_YEAR <= int(label[:4])]
 
 
+@dataclass(frozen=True)
+class FailureLine:
+    """One part of the failure table: this period's rate and the previous quarter's."""
+
+    part_number: str
+    part_name: str
+    replacements: int
+    installed: int
+    annualised_rate: float | None
+    previous_rate: float | None
+
+
+def top_failures(
+    session: Session, *, actor: Caller, quarter: str, customer_code: str | None, top: int
+) -> list[FailureLine]:
+    """The `top` parts with the highest annualised failure rate in a quarter (and the rate of
+    each in the quarter before), as `report failures` prints them."""
+    if top < 1:
+        raise ValidationFailed.field("top", "must be at least 1")
+    period = parse_period(quarter=quarter)
+    customer_id = _scope_customer(session, actor, customer_code)
+    before, _ = previous_quarters(period, 2) if period.start.year > FIRST_YEAR else (None, None)
+    rates = part_failures(session, period=period, customer_id=customer_id)
+    earlier = (
+        {} if before is None else part_failures(session, period=before, customer_id=customer_id)
+    )
+    chosen = list(rates.items())[:top]
+    names = dict(
+        session.exec(
+            select(Part.part_number, Part.name).where(
+                col(Part.part_number).in_([pn for pn, _ in chosen])
+            )
+        ).all()
+    )
+    return [
+        FailureLine(
+            part_number=pn,
+            part_name=names.get(pn, ""),
+            replacements=rate.replacements,
+            installed=rate.installed,
+            annualised_rate=rate.annualised_rate,
+            previous_rate=earlier[pn].annualised_rate if pn in earlier else None,
+        )
+        for pn, rate in chosen
+    ]
+
+
 def failure_trend(
     session: Session, *, period: Period, customer_id: int | None, parts: Sequence[str]
 ) -> list[QuarterFailureRates]:
@@ -435,7 +547,7 @@ def failure_trend(
 
 
 def summarize(
-    rows: Sequence[ReplacementReportRow],
+    rows: Sequence[ReportRow] | Sequence[ReplacementReportRow],
     *,
     failure_rate_by_part: dict[str, PartFailureRate] | None = None,
     **extra: int,
@@ -465,15 +577,15 @@ def summarize(
     )
 
 
-def replacement_report(
+def report_data(
     session: Session,
     *,
     actor: Caller,
     period: Period,
     customer_code: str | None = None,
     progress: bool = False,
-) -> ReplacementReport:
-    """The replacements of `period` the caller may see, and their summary."""
+) -> ReportData:
+    """The replacements of `period` the caller may see, and their summary (compact rows)."""
     cfg = get_settings()
     zone = ZoneInfo(cfg.time_zone)
     customer_id = _scope_customer(session, actor, customer_code)
@@ -486,7 +598,7 @@ def replacement_report(
     trend = None
     if period.quarter is not None:
         trend = failure_trend(session, period=period, customer_id=customer_id, parts=list(rates))
-    return ReplacementReport(
+    return ReportData(
         month=period.month,
         quarter=period.quarter,
         period=ReportPeriod.model_validate(
@@ -497,3 +609,17 @@ def replacement_report(
         summary=summarize(rows, failure_rate_by_part=rates, **extra),
         failure_trend=trend,
     )
+
+
+def replacement_report(
+    session: Session,
+    *,
+    actor: Caller,
+    period: Period,
+    customer_code: str | None = None,
+    progress: bool = False,
+) -> ReplacementReport:
+    """The replacements of `period` the caller may see, and their summary."""
+    return report_data(
+        session, actor=actor, period=period, customer_code=customer_code, progress=progress
+    ).read()

@@ -25,8 +25,9 @@ from typing import Any, Final
 
 import xlsxwriter
 
+from inventory_service.reporting.reports import ReportData, ReportRow
 from inventory_service.warehouse.spares_export import Lang
-from models.report import ReplacementReport, ReplacementReportRow, ReplacementReportSummary
+from models.report import ReplacementReportSummary
 
 
 class ReportFormat(StrEnum):
@@ -145,7 +146,7 @@ def _yes_no(value: bool, lang: Lang) -> str:
     return "yes" if value else "no"
 
 
-def _cell(row: ReplacementReportRow, field: str, lang: Lang) -> Any:
+def _cell(row: ReportRow, field: str, lang: Lang) -> Any:
     value = getattr(row, field)
     if value is None:
         return ""
@@ -159,7 +160,7 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def to_csv(report: ReplacementReport, lang: Lang) -> bytes:
+def to_csv(report: ReportData, lang: Lang) -> bytes:
     """UTF-8 CSV with a byte-order mark, one line per replacement."""
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\r\n")
@@ -174,9 +175,7 @@ def _width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(value))
 
 
-def duration_buckets(
-    rows: Sequence[ReplacementReportRow], deadline: int
-) -> list[tuple[str, int, int]]:
+def duration_buckets(rows: Sequence[ReportRow], deadline: int) -> list[tuple[str, int, int]]:
     """(label, within the deadline, beyond it) per bucket; bucket edges include the deadline."""
     ceilings = sorted({*BUCKET_CEILINGS, deadline})
     labels = [f"≤{ceilings[0]}"]
@@ -194,7 +193,7 @@ def duration_buckets(
 
 
 def weekly_shares(
-    rows: Sequence[ReplacementReportRow], start: date, end: date
+    rows: Sequence[ReportRow], start: date, end: date
 ) -> list[tuple[date, int, int, float | None]]:
     """(Monday, count, within deadline, share or None) for every week touching the period."""
     monday = start - timedelta(days=start.weekday())
@@ -209,7 +208,7 @@ def weekly_shares(
     return [(w, n, ok, ok / n if n else None) for w, (n, ok) in weeks.items()]
 
 
-def arrivals_by_band(rows: Sequence[ReplacementReportRow]) -> list[tuple[int | None, int, int]]:
+def arrivals_by_band(rows: Sequence[ReportRow]) -> list[tuple[int | None, int, int]]:
     """(response limit, on time, late) per band of the rows with an arrival, smallest first;
     a site beyond every band (no limit) comes last with its arrivals counted as neither."""
     bands: dict[int | None, list[int]] = {}
@@ -268,7 +267,7 @@ class _Grid:
                 sheet.write_number(row, col, value, fmt)
 
 
-def _record_cells(book: _Book, sheet: Any, r: int, row: ReplacementReportRow) -> None:
+def _record_cells(book: _Book, sheet: Any, r: int, row: ReportRow) -> None:
     yes, no = _yes_no(True, book.lang), _yes_no(False, book.lang)
     for c, (field, _, _) in enumerate(COLUMNS):
         value = getattr(row, field)
@@ -284,7 +283,7 @@ def _record_cells(book: _Book, sheet: Any, r: int, row: ReplacementReportRow) ->
             sheet.write_string(r, c, value)
 
 
-def _records(book: _Book, report: ReplacementReport) -> None:
+def _records(book: _Book, report: ReportData) -> None:
     sheet = book.wb.add_worksheet(book.t("records"))
     heads = [c[2] if book.lang is Lang.ZH else c[1] for c in COLUMNS]
     widths = [_width(h) for h in heads]
@@ -297,6 +296,8 @@ def _records(book: _Book, report: ReplacementReport) -> None:
         sheet.set_column(c, c, min(max(widest + 2, 8), WIDEST))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(report.rows), 1), len(COLUMNS) - 1)
+    sheet.repeat_rows(0)
+    _print_on_one_page(sheet, wide=1, tall=0)
     sheet.write_row(0, 0, heads, book.head)
     for r, row in enumerate(report.rows, start=1):
         _record_cells(book, sheet, r, row)
@@ -318,7 +319,7 @@ def _table(
     return top + 2
 
 
-def _figures(book: _Book, grid: _Grid, report: ReplacementReport) -> int:
+def _figures(book: _Book, grid: _Grid, report: ReportData) -> int:
     """The title and every figure of the summary; returns the row after them."""
     s, period = report.summary, report.period
     label = report.quarter or report.month
@@ -366,7 +367,7 @@ def _count_tables(book: _Book, grid: _Grid, s: ReplacementReportSummary, top: in
     return _Ref(first, 0, len(s.by_part))
 
 
-def _chart_tables(book: _Book, grid: _Grid, report: ReplacementReport, top: int) -> dict[str, _Ref]:
+def _chart_tables(book: _Book, grid: _Grid, report: ReportData, top: int) -> dict[str, _Ref]:
     """The tables the charts draw from, left to right below the figures."""
     refs = {"by_part": _count_tables(book, grid, report.summary, top)}
     left = 12
@@ -401,7 +402,7 @@ def _chart_tables(book: _Book, grid: _Grid, report: ReplacementReport, top: int)
     return refs
 
 
-def _trend_table(book: _Book, grid: _Grid, report: ReplacementReport, top: int, left: int) -> _Ref:
+def _trend_table(book: _Book, grid: _Grid, report: ReportData, top: int, left: int) -> _Ref:
     """Quarter over quarter: one row per part, one column per quarter (the annualised rate)."""
     trend = report.failure_trend or []
     parts = list(report.summary.failure_rate_by_part)
@@ -527,27 +528,35 @@ def _chart_trend(book: _Book, sheet: str, ref: _Ref, parts: int) -> Any:
     return chart
 
 
-def _charts(book: _Book, report: ReplacementReport, refs: dict[str, _Ref]) -> None:
+def _print_on_one_page(sheet: Any, *, wide: int, tall: int) -> None:
+    """Printed landscape on A4, `wide` pages across and `tall` down (0: as many as needed)."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(wide, tall)
+
+
+def _charts(book: _Book, report: ReportData, refs: dict[str, _Ref]) -> None:
     charts = book.wb.add_worksheet(book.t("charts"))
     if not report.rows:
         charts.write_string(0, 0, book.t("no_rows"))
     sheet, scale = book.t("summary"), {"x_scale": 1.4, "y_scale": 1.2}
     placed = [
         (1, 0, _chart_by_part(book, sheet, refs["by_part"])),
-        (1, 10, _chart_durations(book, sheet, refs["durations"], report.deadline_minutes)),
+        (1, 12, _chart_durations(book, sheet, refs["durations"], report.deadline_minutes)),
         (20, 0, _chart_weekly(book, sheet, refs["weekly"])),
-        (20, 10, _chart_arrivals(book, sheet, refs["arrivals"])),
+        (20, 12, _chart_arrivals(book, sheet, refs["arrivals"])),
         (39, 0, _chart_failure_rates(book, sheet, refs["failure_rates"])),
     ]
     if "trend" in refs:
         parts = len(report.summary.failure_rate_by_part)
-        placed.append((39, 10, _chart_trend(book, sheet, refs["trend"], parts)))
+        placed.append((39, 12, _chart_trend(book, sheet, refs["trend"], parts)))
     for row, col, chart in placed:
         charts.insert_chart(row, col, chart, scale)
+    _print_on_one_page(charts, wide=1, tall=1)
     charts.activate()
 
 
-def to_xlsx(report: ReplacementReport, lang: Lang) -> bytes:
+def to_xlsx(report: ReportData, lang: Lang) -> bytes:
     """The workbook: records, summary (figures and chart tables) and charts."""
     buffer = io.BytesIO()
     book = _Book(buffer, lang)
@@ -568,6 +577,7 @@ def to_xlsx(report: ReplacementReport, lang: Lang) -> bytes:
         if i:
             summary.set_column(3 * i, 3 * i, max(summary_width(counts), 14))
     grid.write(summary)
+    _print_on_one_page(summary, wide=1, tall=0)
     _charts(book, report, refs)
     book.wb.close()
     return buffer.getvalue()
@@ -578,12 +588,12 @@ def summary_width(counts: dict[str, int]) -> int:
     return max((_width(key) + 2 for key in counts), default=0)
 
 
-def render(report: ReplacementReport, fmt: ReportFormat, lang: Lang) -> bytes:
+def render(report: ReportData, fmt: ReportFormat, lang: Lang) -> bytes:
     """The CSV or XLSX file."""
     return to_csv(report, lang) if fmt is ReportFormat.CSV else to_xlsx(report, lang)
 
 
-def filename(report: ReplacementReport, fmt: ReportFormat, lang: Lang) -> str:
+def filename(report: ReportData, fmt: ReportFormat, lang: Lang) -> str:
     """An ASCII file name for Content-Disposition, e.g. `replacements-2026-10-zh.xlsx`."""
     label = report.month or report.quarter or f"{report.period.from_}_{report.period.to}"
     return f"replacements-{label}-{lang.value}.{fmt.value}"

@@ -245,3 +245,9 @@ def test_remote_support_must_fall_between_report_and_repair(db: Database) -> Non
         assert done.remote_support_at == row.fault_reported_at + timedelta(minutes=5)
         with pytest.raises(NotFound):
             replacements.patch(session, actor=ADMIN, replacement_id=999_999, data=fine)
+
+
+def test_compact_rows_have_the_api_rows_fields_in_order() -> None:
+    from models.report import ReplacementReportRow
+
+    assert reports.ReportRow._fields == tuple(ReplacementReportRow.model_fields)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from inventory_service.platform.db import Database
 from tests.conftest import TokenFactory
-from tests.inventory_service.test_reports import seed
+from tests.inventory_service.test_reports import SHANGHAI, seed
 
 URL = "/api/v1/reports/replacements"
 CONTRACT_COLUMNS = [
@@ -260,3 +260,32 @@ def test_roles(
 
 def test_no_token_is_401(client: TestClient) -> None:
     assert client.get(URL, params={"month": "2026-10"}).status_code == 401
+
+
+def test_text_never_becomes_a_formula(
+    client: TestClient, db: Database, reporter: dict[str, str]
+) -> None:
+    from tests import factories
+
+    with db.transaction() as session:
+        factories.replacement_row(
+            session,
+            "F1",
+            replaced_at=datetime(2026, 10, 15, 4, 0, tzinfo=SHANGHAI),
+            duration_minutes=30,
+            arrival_minutes=20,
+            reason='=HYPERLINK("http://x","y")',
+            fault_impact="+1",
+            engineer="@SUM(1)",
+        )
+    answer = client.get(URL, params={"month": "2026-10", "format": "csv"}, headers=reporter)
+    row = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))[1]
+    assert row[8] == '\'=HYPERLINK("http://x","y")'
+    assert (row[10], row[13]) == ("'+1", "'@SUM(1)")
+    assert row[14:18] == ["20", "30", "yes", "yes"]
+    answer = client.get(URL, params={"month": "2026-10", "format": "xlsx"}, headers=reporter)
+    records = openpyxl.load_workbook(io.BytesIO(answer.content))["Replacements"]
+    reason, engineer = records.cell(2, 9), records.cell(2, 14)
+    assert (reason.data_type, reason.value) == ("s", '=HYPERLINK("http://x","y")')
+    assert (engineer.data_type, engineer.value) == ("s", "@SUM(1)")
+    assert [records.cell(2, c).value for c in range(15, 19)] == [20, 30, "yes", "yes"]
