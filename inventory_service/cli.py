@@ -109,11 +109,11 @@ def seed() -> None:
 @app.command("verify-ledger")
 def verify_ledger() -> None:
     """Replay the movement ledger; exit 1 listing every unit it does not explain."""
-    from inventory_service.warehouse import stock
+    from inventory_service.warehouse import ledger
 
     with get_database().transaction(write=False) as session:
-        totals = stock.ledger_totals(session)
-        problems = stock.verify_ledger(session)
+        totals = ledger.totals(session)
+        problems = ledger.verify(session)
     for problem in problems:
         typer.echo(f"spare {problem.spare_id}\t{problem.serial}\t{problem.reason}")
     verdict = f"{len({p.spare_id for p in problems})} unit(s) do not replay" if problems else "ok"

@@ -21,7 +21,7 @@ from sqlmodel import col, select, update
 from inventory_service.lifecycle import repairs, replacements, reservations
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import DomainError
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import ledger
 from models import (
     Component,
     Movement,
@@ -153,7 +153,7 @@ def run_lifecycle(db: Database) -> None:
             with self.db.transaction(write=False) as session:
                 units = session.exec(select(SpareUnit)).all()
                 assert {u.status for u in units} <= {s.value for s in UnitStatus}
-                assert stock.verify_ledger(session) == []
+                assert ledger.verify(session) == []
                 last: dict[int, str] = {}
                 for move in session.exec(select(Movement).order_by(col(Movement.id))).all():
                     last[move.spare_id] = move.to_status
