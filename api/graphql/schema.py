@@ -32,7 +32,7 @@ from api.graphql import loaders
 from api.graphql import types as t
 from api.graphql.context import Context, bearer, get_context, graphql_error
 from api.graphql.mutations import Mutation
-from inventory_service.assets import places, register
+from inventory_service.assets import devices, places
 from inventory_service.lifecycle import loans, repairs, replacements, reservations
 from inventory_service.platform import events
 from inventory_service.platform.auth import Caller
@@ -224,7 +224,7 @@ class Query:
     @strawberry.field(description="One device with its components (null when not visible).")
     async def device(self, info: Ctx, id: strawberry.ID) -> t.Device | None:
         ctx = info.context
-        found = await _or_none(ctx.run(register.get_device, actor=ctx.caller, device_id=_id(id)))
+        found = await _or_none(ctx.run(devices.get, actor=ctx.caller, device_id=_id(id)))
         if found is None:
             return None
         await _prefetch_device_relations(info, [found.device])
@@ -247,7 +247,7 @@ class Query:
         cursor: str | None = None,
     ) -> t.Page[t.Device]:
         ctx = info.context
-        filters = register.DeviceFilter(
+        filters = devices.DeviceFilter(
             serial=serial,
             site_code=site_code,
             model=model,
@@ -259,7 +259,7 @@ class Query:
             patch_level_below=patch_level_below,
         )
         page = await ctx.run(
-            register.list_devices, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
+            devices.list_, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
         await _prefetch_device_relations(info, [v.device for v in page.items], "items")
         items = [t.convert(t.Device, v.device) for v in page.items]

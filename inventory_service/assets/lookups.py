@@ -6,7 +6,7 @@ Rules that always hold here:
 - The same rules as the single reads: substitutes use `catalogue.part_may_replace`; a
   customer sees movements without actors or references, as `stock.movements` shows them.
   The parents handed in (spare units) were already read through the caller's scope.
-- Sites and devices are read through the same scope as `places` and `register` (their
+- Sites and devices are read through the same scope as `places` and `devices` (their
   scoping and row-building helpers, not a copy): a customer never gets another's.
 - Nested lists are capped like every list (`check_limit`: at most 500 per parent).
 - Queries never write.
@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from inventory_service.assets import places, register
+from inventory_service.assets import devices, places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import check_limit
 from inventory_service.warehouse import catalogue
@@ -133,13 +133,13 @@ def devices_by_site(
         .subquery()
     )
     stmt = (
-        register._scoped(register._device_rows(), actor)
+        devices.scoped(devices.device_rows(), actor)
         .join(ranked, ranked.c.id == col(Device.id))
         .where(ranked.c.rank <= limit)
         .order_by(col(Device.id))
     )
     answer: dict[str, list[DeviceRead]] = {}
-    for view in register._views(session, session.execute(stmt).all()):
+    for view in devices.views(session, session.execute(stmt).all()):
         answer.setdefault(view.device.site_code, []).append(view.device)
     return answer
 
