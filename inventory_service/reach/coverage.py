@@ -36,15 +36,9 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
-from inventory_service.reach.reachability import (
-    AVAILABLE,
-    SitePoint,
-    Stop,
-    deadline_or_default,
-    leg,
-    load_stops,
-    part_set,
-)
+from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
+from inventory_service.reach.part_sets import part_set
+from inventory_service.reach.reachability import AVAILABLE, deadline_or_default
 from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareUnit
 from models.reachability import (
     CoverageRead,
