@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.graphql import loaders
 from api.graphql.context import Context
 from inventory_service.assets import places
-from models import Role
+from models import Role, bounds
 from models.device import DeviceRead
 from models.place import SiteRead
 
@@ -60,12 +60,12 @@ async def or_none(call: Awaitable[T]) -> T | None:
 def int_id(value: strawberry.ID) -> int:
     """An `ID` argument as the integer id REST uses (else `validation_error`)."""
     try:
-        return int(value)
-    except ValueError:
+        return bounds.parse_id(value)
+    except ValueError as exc:
         raise GraphQLError(
-            f"{value!r} is not an id",
+            f"{value[:40]!r} is not an id",
             extensions={
                 "code": "validation_error",
-                "details": [{"field": "id", "reason": "not an integer id"}],
+                "details": [{"field": "id", "reason": str(exc)}],
             },
         ) from None

@@ -31,7 +31,7 @@ from inventory_service.platform.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from models import Component, Device, DeviceHistory, DeviceStatus, Part, Site
+from models import Component, Device, DeviceHistory, DeviceStatus, Part, Site, bounds
 from models.base import utcnow
 from models.device import (
     DeviceCreate,
@@ -84,7 +84,7 @@ def _record(
         before=before,
         after=after,
         actor=actor.actor,
-        reference=reference,
+        reference=bounds.fit(reference),
     )
     session.add(row)
     session.flush()

@@ -47,6 +47,7 @@ from models import (
     SpareUnit,
     UnitStatus,
     Warehouse,
+    bounds,
 )
 from models.base import utcnow
 from models.ledger import MovementRead
@@ -135,7 +136,7 @@ def transition(
         from_warehouse_id=from_warehouse,
         to_warehouse_id=unit.warehouse_id,
         actor=actor.actor,
-        reference=reference,
+        reference=bounds.fit(reference),
     )
     session.add(movement)
     session.flush()
@@ -155,7 +156,7 @@ def _first_movement(
             from_warehouse_id=None,
             to_warehouse_id=unit.warehouse_id,
             actor=actor.actor,
-            reference=reference,
+            reference=bounds.fit(reference),
         )
     )
     session.flush()
