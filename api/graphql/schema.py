@@ -31,9 +31,10 @@ from api.graphql.common import Ctx
 from api.graphql.context import Context, bearer, get_context
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
+from api.surface import graphql_error
 from inventory_service.platform import events
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.errors import DomainError, NotFound
+from inventory_service.platform.errors import DomainError, NotFound, Unavailable
 from inventory_service.platform.settings import Settings
 from inventory_service.warehouse import catalogue, stock
 
@@ -50,10 +51,7 @@ class Subscription:
         ctx = info.context
         await ctx.run(_check_watchable, actor=ctx.caller, part_number=part_number)
         if not events.enabled():
-            raise GraphQLError(
-                "live changes need INVENTORY_REDIS_URL",
-                extensions={"code": "unavailable", "details": []},
-            )
+            raise graphql_error(Unavailable("live changes need INVENTORY_REDIS_URL"))
         async for change in events.changes(part_number):
             yield t.convert(t.SpareChange, change)
 
