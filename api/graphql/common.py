@@ -11,14 +11,15 @@ from strawberry.types import Info
 
 from api.graphql import loaders
 from api.graphql.context import Context
+from api.surface import graphql_error
 from inventory_service.assets import places
-from models import Role, bounds
+from inventory_service.platform.errors import NotFound, ValidationFailed
+from models import bounds
 from models.device import DeviceRead
 from models.place import SiteRead
 
 Ctx = Info[Context, None]
 T = TypeVar("T")
-REPORT_READERS = (Role.REPORTER, Role.CUSTOMER)  # as api.deps.ReportReader
 
 
 def sites_page(session: Any, **kwargs: Any) -> Any:
@@ -52,7 +53,7 @@ async def or_none(call: Awaitable[T]) -> T | None:
     try:
         return await call
     except GraphQLError as exc:
-        if (exc.extensions or {}).get("code") == "not_found":
+        if isinstance(exc.original_error, NotFound):
             return None
         raise
 
@@ -62,10 +63,8 @@ def int_id(value: strawberry.ID) -> int:
     try:
         return bounds.parse_id(value)
     except ValueError as exc:
-        raise GraphQLError(
-            f"{value[:40]!r} is not an id",
-            extensions={
-                "code": "validation_error",
-                "details": [{"field": "id", "reason": str(exc)}],
-            },
+        raise graphql_error(
+            ValidationFailed(
+                f"{value[:40]!r} is not an id", details=[{"field": "id", "reason": str(exc)}]
+            )
         ) from None

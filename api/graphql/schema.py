@@ -33,9 +33,10 @@ from api.graphql.common import Ctx
 from api.graphql.context import Context, bearer, get_context
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
+from api.surface import graphql_error
 from inventory_service.platform import events
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.errors import DomainError, NotFound
+from inventory_service.platform.errors import DomainError, NotFound, Unavailable, ValidationFailed
 from inventory_service.platform.settings import Settings
 from inventory_service.warehouse import catalogue, stock
 from models import bounds
@@ -53,10 +54,7 @@ class Subscription:
         ctx = info.context
         await ctx.run(_check_watchable, actor=ctx.caller, part_number=part_number)
         if not events.enabled():
-            raise GraphQLError(
-                "live changes need INVENTORY_REDIS_URL",
-                extensions={"code": "unavailable", "details": []},
-            )
+            raise graphql_error(Unavailable("live changes need INVENTORY_REDIS_URL"))
         async for change in events.changes(part_number):
             yield t.convert(t.SpareChange, change)
 
@@ -126,12 +124,11 @@ class RefuseNul(SchemaExtension):
             if where is not None:
                 field = "variables." + ".".join(str(p) for p in where)
         if field is not None:
-            error = GraphQLError(
-                "invalid input: a text holds a NUL character",
-                extensions={
-                    "code": "validation_error",
-                    "details": [{"field": field, "reason": "must not hold a NUL character"}],
-                },
+            error = graphql_error(
+                ValidationFailed(
+                    "invalid input: a text holds a NUL character",
+                    details=[{"field": field, "reason": "must not hold a NUL character"}],
+                )
             )
             ctx.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from api.deps import FieldRole, Reader, SessionDep, allow
+from api.deps import FieldRole, Reader, Registrar, SessionDep
 from api.idempotency import IdempotencyDep, _body
 from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
 from inventory_service.assets import device_import, devices, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus, Role, bounds
+from models import DeviceStatus, bounds
 from models.base import Reference as ReferenceText
 from models.device import (
     ComponentInstall,
@@ -29,7 +29,6 @@ from models.device import (
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
-Registrar = Annotated[Caller, allow(Role.DISPATCHER)]
 IfMatch = Annotated[
     str | None,
     Header(

@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.assets.versions import is_below
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import NotFound
@@ -99,9 +100,7 @@ def device_rows() -> Select[Any]:
 
 def scoped(stmt: Select[Any], actor: Caller) -> Select[Any]:
     """`stmt` limited to the devices the caller may see."""
-    if actor.is_customer:
-        return stmt.where(col(Site.customer_id) == actor.customer_id)
-    return stmt
+    return policy.scope(stmt, actor, col(Site.customer_id))
 
 
 def _filtered(stmt: Select[Any], f: DeviceFilter) -> Select[Any]:
@@ -218,7 +217,7 @@ _SERIAL_ONLY: Final = DeviceFilter()
 def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[DeviceView]:
     """The devices (at most two) the caller may see with this serial or a component's."""
     rows = session.connection().execute(
-        _BY_SERIAL, {"serial": serial, "customer_id": actor.customer_id}
+        _BY_SERIAL, {"serial": serial, "customer_id": policy.customer_of(actor)}
     )
     width = len(_DEVICE_COLUMNS)
     views: list[DeviceView] = []
@@ -281,12 +280,11 @@ def history(
 ) -> Page[DeviceHistoryRead]:
     """A device's history, oldest first (a customer sees no actors or references)."""
     get(session, actor=actor, device_id=device_id)
-    hidden = {"actor": "contractor", "reference": None} if actor.is_customer else {}
     return paginate(
         session,
         select(DeviceHistory).where(DeviceHistory.device_id == device_id),
         id_column=col(DeviceHistory.id),
         limit=limit,
         cursor=cursor,
-        to_item=lambda h: DeviceHistoryRead.model_validate(h.model_dump() | hidden),
+        to_item=lambda h: DeviceHistoryRead.model_validate(policy.redact(actor, h.model_dump())),
     )

@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.assets import devices, places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import check_limit
@@ -93,9 +94,10 @@ def movements_by_spare(
     for movement, src, dst in session.exec(stmt).all():
         answer.setdefault(movement.spare_id, []).append(
             MovementRead.model_validate(
-                movement.model_dump()
-                | {"from_warehouse_code": src, "to_warehouse_code": dst}
-                | ({"actor": "contractor", "reference": None} if actor.is_customer else {})
+                policy.redact(
+                    actor,
+                    movement.model_dump() | {"from_warehouse_code": src, "to_warehouse_code": dst},
+                )
             )
         )
     return answer
@@ -165,10 +167,9 @@ def history_by_device(
         .where(ranked.c.rank <= limit)
         .order_by(col(DeviceHistory.device_id), col(DeviceHistory.id))
     ).all()
-    hidden = {"actor": "contractor", "reference": None} if actor.is_customer else {}
     answer: dict[int, list[DeviceHistoryRead]] = {}
     for row in rows:
         answer.setdefault(row.device_id, []).append(
-            DeviceHistoryRead.model_validate(row.model_dump() | hidden)
+            DeviceHistoryRead.model_validate(policy.redact(actor, row.model_dump()))
         )
     return answer

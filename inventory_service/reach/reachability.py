@@ -45,6 +45,7 @@ from sqlalchemy import ColumnElement, and_, case, false, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
+from inventory_service import policy
 from inventory_service.assets import places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import NotFound, ValidationFailed
@@ -108,7 +109,7 @@ def resolve_device_slot(
         .join(Site, col(Site.id) == col(Device.site_id))
         .where(col(Device.id) == device_id)
     ).first()
-    if row is None or (actor.is_customer and row[1] != actor.customer_id):
+    if row is None or not policy.owns(actor, row[1]):
         raise NotFound(f"device {device_id} not found")
     part_id = session.execute(
         sa_select(col(Component.part_id)).where(

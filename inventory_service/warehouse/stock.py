@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import false
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select
 
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import (
@@ -362,10 +362,7 @@ def visible_part_ids(session: Session, actor: Caller) -> set[int] | None:
 
 def scoped(stmt: Any, session: Session, actor: Caller) -> Any:
     """`stmt` limited to the units the caller may see."""
-    ids = visible_part_ids(session, actor)
-    if ids is None:
-        return stmt
-    return stmt.where(col(SpareUnit.part_id).in_(ids)) if ids else stmt.where(false())
+    return policy.scope_ids(stmt, actor, col(SpareUnit.part_id), visible_part_ids(session, actor))
 
 
 def filtered(stmt: Any, f: SpareFilter) -> Any:
@@ -477,9 +474,9 @@ def movements(
     def to_item(row: Any) -> MovementRead:
         m, src, dst = row
         return MovementRead.model_validate(
-            m.model_dump()
-            | {"from_warehouse_code": src, "to_warehouse_code": dst}
-            | ({"actor": "contractor", "reference": None} if actor.is_customer else {})
+            policy.redact(
+                actor, m.model_dump() | {"from_warehouse_code": src, "to_warehouse_code": dst}
+            )
         )
 
     return paginate(

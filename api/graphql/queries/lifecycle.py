@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import strawberry
 
-from api.deps import STAFF
 from api.graphql import types as t
 from api.graphql.common import (
     Ctx,
     int_id,
     or_none,
 )
+from api.graphql.context import may
 from inventory_service.lifecycle import loans, repairs, replacements, reservations
 from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.policy import Operation
 from models.reservation import LoanStatus, RepairStatus, ReservationStatus
 
 
 @strawberry.type
 class LifecycleQuery:
-    @strawberry.field(description="Repair orders (staff), as `GET /repairs` lists them.")
+    @strawberry.field(
+        description="Repair orders (staff), as `GET /repairs` lists them.",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
     async def repairs(
         self,
         info: Ctx,
@@ -30,9 +34,9 @@ class LifecycleQuery:
         cursor: str | None = None,
     ) -> t.Page[t.Repair]:
         ctx = info.context
-        ctx.require(*STAFF)
         page = await ctx.run(
             repairs.list_orders,
+            actor=ctx.caller,
             limit=limit,
             cursor=cursor,
             status=status,
@@ -44,14 +48,19 @@ class LifecycleQuery:
             items=[t.convert(t.Repair, r) for r in page.items], next_cursor=page.next_cursor
         )
 
-    @strawberry.field(description="One repair order (staff; null when unknown).")
+    @strawberry.field(
+        description="One repair order (staff; null when unknown).",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
     async def repair(self, info: Ctx, id: strawberry.ID) -> t.Repair | None:
         ctx = info.context
-        ctx.require(*STAFF)
-        found = await or_none(ctx.run(repairs.get, repair_id=int_id(id)))
+        found = await or_none(ctx.run(repairs.get, actor=ctx.caller, repair_id=int_id(id)))
         return t.convert(t.Repair, found) if found else None
 
-    @strawberry.field(description="Reservations (staff), as `GET /reservations` lists them.")
+    @strawberry.field(
+        description="Reservations (staff), as `GET /reservations` lists them.",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
     async def reservations(
         self,
         info: Ctx,
@@ -63,9 +72,9 @@ class LifecycleQuery:
         cursor: str | None = None,
     ) -> t.Page[t.Reservation]:
         ctx = info.context
-        ctx.require(*STAFF)
         page = await ctx.run(
             reservations.list_reservations,
+            actor=ctx.caller,
             limit=limit,
             cursor=cursor,
             status=status,
@@ -76,11 +85,15 @@ class LifecycleQuery:
         items = [t.convert(t.Reservation, r) for r in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
-    @strawberry.field(description="One reservation (staff; null when unknown).")
+    @strawberry.field(
+        description="One reservation (staff; null when unknown).",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
     async def reservation(self, info: Ctx, id: strawberry.ID) -> t.Reservation | None:
         ctx = info.context
-        ctx.require(*STAFF)
-        found = await or_none(ctx.run(reservations.get, reservation_id=int_id(id)))
+        found = await or_none(
+            ctx.run(reservations.get, actor=ctx.caller, reservation_id=int_id(id))
+        )
         return t.convert(t.Reservation, found) if found else None
 
     @strawberry.field(description="Replacements (a customer: on its own devices).")
@@ -114,7 +127,10 @@ class LifecycleQuery:
         )
         return t.convert(t.Replacement, found) if found else None
 
-    @strawberry.field(description="Standby loans (staff), as `GET /loans` lists them.")
+    @strawberry.field(
+        description="Standby loans (staff), as `GET /loans` lists them.",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
     async def loans(
         self,
         info: Ctx,
@@ -125,9 +141,9 @@ class LifecycleQuery:
         cursor: str | None = None,
     ) -> t.Page[t.Loan]:
         ctx = info.context
-        ctx.require(*STAFF)
         page = await ctx.run(
             loans.list_loans,
+            actor=ctx.caller,
             limit=limit,
             cursor=cursor,
             status=status,
@@ -138,9 +154,11 @@ class LifecycleQuery:
             items=[t.convert(t.Loan, x) for x in page.items], next_cursor=page.next_cursor
         )
 
-    @strawberry.field(description="One loan (staff; null when unknown).")
+    @strawberry.field(
+        description="One loan (staff; null when unknown).",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
     async def loan(self, info: Ctx, id: strawberry.ID) -> t.Loan | None:
         ctx = info.context
-        ctx.require(*STAFF)
-        found = await or_none(ctx.run(loans.get, loan_id=int_id(id)))
+        found = await or_none(ctx.run(loans.get, actor=ctx.caller, loan_id=int_id(id)))
         return t.convert(t.Loan, found) if found else None

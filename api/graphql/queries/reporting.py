@@ -6,11 +6,12 @@ import strawberry
 
 from api.graphql import types as t
 from api.graphql.common import (
-    REPORT_READERS,
     Ctx,
 )
-from api.graphql.context import graphql_error
+from api.graphql.context import may
+from api.surface import graphql_error
 from inventory_service.platform.errors import DomainError
+from inventory_service.policy import Operation
 from inventory_service.reporting import reports
 
 
@@ -18,7 +19,8 @@ from inventory_service.reporting import reports
 class ReportingQuery:
     @strawberry.field(
         description="The replacement report (`GET /reports/replacements`): exactly one of "
-        "month (YYYY-MM), quarter (YYYY-Qn), or dateFrom and dateTo (local dates)."
+        "month (YYYY-MM), quarter (YYYY-Qn), or dateFrom and dateTo (local dates).",
+        permission_classes=may(Operation.READ_REPORTS),
     )
     async def replacement_report(
         self,
@@ -30,7 +32,6 @@ class ReportingQuery:
         customer_code: str | None = None,
     ) -> t.ReplacementReportType:
         ctx = info.context
-        ctx.require(*REPORT_READERS)
         try:
             period = reports.parse_period(
                 month=month, quarter=quarter, date_from=date_from, date_to=date_to
