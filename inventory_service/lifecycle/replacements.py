@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.assets import register
 from inventory_service.lifecycle import reservations
 from inventory_service.platform.auth import Caller
@@ -351,7 +352,7 @@ def edits(
 def visible(session: Session, actor: Caller, replacement_id: int) -> Replacement:
     """The replacement row, if the caller may see it (a customer: its own devices; else 404)."""
     row = session.get(Replacement, replacement_id)
-    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
+    if row is None or not policy.owns(actor, row.customer_id):
         raise NotFound(f"replacement {replacement_id} not found")
     return row
 
@@ -403,9 +404,7 @@ def list_replacements(
     customer_code: str | None = None,
 ) -> Page[ReplacementRead]:
     """Replacements, scoped to the caller's customer."""
-    stmt = select(Replacement)
-    if actor.is_customer:
-        stmt = stmt.where(Replacement.customer_id == actor.customer_id)
+    stmt = policy.scope(select(Replacement), actor, col(Replacement.customer_id))
     if device_id is not None:
         stmt = stmt.where(Replacement.device_id == device_id)
     if site_code is not None:
