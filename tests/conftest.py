@@ -30,7 +30,7 @@ from api.app import create_app
 from inventory_service.platform import auth, migrate
 from inventory_service.platform.db import Database, normalize_url
 from inventory_service.platform.settings import Settings, replace_settings
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import counts, ledger
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -150,8 +150,8 @@ def assert_ledger_replays(db: Database) -> None:
     """After every test: the movement ledger replays to each unit's current state, and the
     counts table equals the units it counts."""
     with db.transaction(write=False) as session:
-        problems = stock.verify_ledger(session)
-        wrong_counts = stock.verify_counts(session)
+        problems = ledger.verify(session)
+        wrong_counts = counts.verify(session)
     assert not problems, f"the ledger does not replay: {problems}"
     assert not wrong_counts, f"spare_count differs from the units: {wrong_counts}"
 

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from api.deps import FieldRole, Reader, SessionDep, allow, read_json
+from api.deps import FieldRole, Reader, Registrar, SessionDep, read_json
 from api.idempotency import IdempotencyDep, _body
 from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
-from inventory_service.assets import device_import, register
+from inventory_service.assets import device_import, devices, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus, Role, bounds
+from models import DeviceStatus, bounds
 from models.base import Reference as ReferenceText
 from models.device import (
     ComponentInstall,
@@ -30,7 +30,6 @@ from models.device import (
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
-Registrar = Annotated[Caller, allow(Role.DISPATCHER)]
 IfMatch = Annotated[
     str | None,
     Header(
@@ -63,7 +62,7 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 def _answer(session: SessionDep, actor: Caller, device_id: int, response: Response) -> DeviceRead:
-    view = register.get_device(session, actor=actor, device_id=device_id)
+    view = devices.get(session, actor=actor, device_id=device_id)
     response.headers["ETag"] = etag(view.version)
     return view.device
 
@@ -75,7 +74,7 @@ def create_device(
     """Register a device with its components (admin, dispatcher); 409 on a known serial."""
     device = register.create_device(session, actor=actor, data=data)
     assert device.id is not None
-    view = register.get_device(session, actor=actor, device_id=device.id)
+    view = devices.get(session, actor=actor, device_id=device.id)
     return idem.respond(session, 201, view.device)
 
 
@@ -170,7 +169,7 @@ async def list_devices(
     cursor: Cursor = None,
 ) -> Response:
     """Devices the caller may see, with their components, filtered."""
-    filters = register.DeviceFilter(
+    filters = devices.DeviceFilter(
         serial=serial,
         site_code=site_code,
         model=model,
@@ -183,9 +182,7 @@ async def list_devices(
     )
 
     def answer(session: Session) -> PageOf[DeviceRead]:
-        page = register.list_devices(
-            session, actor=actor, filters=filters, limit=limit, cursor=cursor
-        )
+        page = devices.list_(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
         return PageOf[DeviceRead](
             items=[v.device for v in page.items], next_cursor=page.next_cursor
         )
@@ -232,7 +229,7 @@ def device_history(
     cursor: Cursor = None,
 ) -> PageOf[DeviceHistoryRead]:
     """Every change of the device, oldest first, with before/after, actor and time."""
-    page = register.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
+    page = devices.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
     return PageOf[DeviceHistoryRead](items=page.items, next_cursor=page.next_cursor)
 
 
@@ -254,7 +251,7 @@ def install_component(
         serial=data.serial,
         reference=data.reference,
     )
-    view = register.get_device(session, actor=actor, device_id=device_id)
+    view = devices.get(session, actor=actor, device_id=device_id)
     return idem.respond(session, 201, view.device)
 
 
@@ -277,7 +274,7 @@ def swap_component(
         serial=data.serial,
         reference=data.reference,
     )
-    view = register.get_device(session, actor=actor, device_id=device_id)
+    view = devices.get(session, actor=actor, device_id=device_id)
     return idem.respond(session, 200, view.device)
 
 

@@ -31,21 +31,16 @@ from typing import Final
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
+from inventory_service import policy
 from inventory_service.assets import places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
-from inventory_service.reach.reachability import (
-    AVAILABLE,
-    SitePoint,
-    Stop,
-    deadline_or_default,
-    leg,
-    load_stops,
-    part_set,
-)
-from inventory_service.warehouse import stock
+from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
+from inventory_service.reach.part_sets import part_set
+from inventory_service.reach.reachability import AVAILABLE, deadline_or_default
+from inventory_service.warehouse import counts
 from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareCount
 from models.reachability import (
     CoverageRead,
@@ -156,8 +151,7 @@ def _sites(
     if customer_code is not None:
         customer = places.get_customer(session, actor=actor, code=customer_code)
         stmt = stmt.where(col(Site.customer_id) == customer.id)
-    if actor.is_customer:
-        stmt = stmt.where(col(Site.customer_id) == actor.customer_id)
+    stmt = policy.scope(stmt, actor, col(Site.customer_id))
     rows = session.execute(stmt.order_by(col(Site.code))).all()
     return [(sid, SitePoint(code, lat, lon, hub), cust) for sid, code, lat, lon, hub, cust in rows]
 
@@ -182,12 +176,12 @@ def _sources(
     """Per installed part: the warehouse indexes holding a genuine available unit of a part
     that may replace it (from `spare_count`, not the units), and its part number."""
     index = {s.id: i for i, s in enumerate(stops)}
-    stock.apply_counts(session)  # a writing session's own changes, not yet written
-    counts = SpareCount.__table__  # type: ignore[attr-defined]
+    counts.apply(session)  # a writing session's own changes, not yet written
+    table = SpareCount.__table__  # type: ignore[attr-defined]
     stocked: dict[int, set[int]] = defaultdict(set)
     for pid, wid in session.execute(
-        sa_select(counts.c.part_id, counts.c.warehouse_id).where(
-            counts.c.status == AVAILABLE, counts.c.genuine.is_(True), counts.c.units > 0
+        sa_select(table.c.part_id, table.c.warehouse_id).where(
+            table.c.status == AVAILABLE, table.c.genuine.is_(True), table.c.units > 0
         )
     ).all():
         stocked[pid].add(index[wid])

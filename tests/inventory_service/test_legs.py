@@ -11,7 +11,7 @@ from sqlalchemy import text
 from inventory_service.platform.db import Database
 from inventory_service.reach import legs, reachability
 from inventory_service.reach.geo import destination, distance_km
-from inventory_service.reach.reachability import SitePoint, Stop, leg
+from inventory_service.reach.legs import SitePoint, Stop, leg
 from tests import factories
 
 HUB = (41.8057, 123.4315)

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 from inventory_service.platform import migrate
 from inventory_service.platform.db import Database
 from inventory_service.reach import reachability
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import counts, stock
 from models import UnitStatus
 from tests import factories
 
@@ -121,9 +121,9 @@ def test_availability_reads_the_counts_at_once_after_each_change(stocked: Databa
 def test_verify_counts_names_a_count_that_differs_from_the_units(stocked: Database) -> None:
     with stocked.transaction() as session:
         unit = factories.spare(session, "U1")
-        assert stock.verify_counts(session) == []
+        assert counts.verify(session) == []
         session.execute(text("UPDATE spare_count SET units = units + 2"))
-        [problem] = stock.verify_counts(session)
+        [problem] = counts.verify(session)
         assert (problem.part_id, problem.status, problem.genuine) == (
             unit.part_id,
             "available",
@@ -135,7 +135,7 @@ def test_verify_counts_names_a_count_that_differs_from_the_units(stocked: Databa
         session.execute(
             text("UPDATE spare_unit SET status = 'faulty' WHERE id = :id"), {"id": unit.id}
         )
-        assert {(p.status, p.counted, p.units) for p in stock.verify_counts(session)} == {
+        assert {(p.status, p.counted, p.units) for p in counts.verify(session)} == {
             ("available", 1, 0),
             ("faulty", 0, 1),
         }
@@ -158,7 +158,7 @@ def test_the_migration_backfills_the_counts_and_reverts(committed_db: Database) 
     assert sum(expected.values()) == 3
     config = migrate.alembic_config(committed_db.url)
     try:
-        command.downgrade(config, "stock01")
+        command.downgrade(config, "sla01")
         with committed_db.transaction(write=False) as session:
             tables = inspect(session.connection()).get_table_names()
         assert "spare_count" not in tables
@@ -166,4 +166,4 @@ def test_the_migration_backfills_the_counts_and_reverts(committed_db: Database) 
         command.upgrade(config, "head")
     assert _counts(committed_db) == expected
     with committed_db.transaction(write=False) as session:
-        assert stock.verify_counts(session) == []
+        assert counts.verify(session) == []

@@ -7,8 +7,8 @@ unit change; the upgrade backfills them from the units (units without a warehous
 counted). The downgrade drops the table: nothing else is stored in it.
 
 Revision ID: perf01
-Revises: stock01
-Create Date: 2026-11-30 18:00:00
+Revises: sla01
+Create Date: 2026-11-30 19:40:00
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "perf01"
-down_revision: str | None = "stock01"
+down_revision: str | None = "sla01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
