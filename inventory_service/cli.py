@@ -73,9 +73,16 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: INVENTORY_WORKERS, else 1)."),
+    ] = None,
 ) -> None:
-    """Serve the REST and GraphQL API (never loads demo data by itself)."""
+    """Serve the REST and GraphQL API (never loads demo data by itself).
+
+    SIGTERM stops accepting connections, lets in-flight requests finish for up to
+    INVENTORY_SHUTDOWN_GRACE_SECONDS, then stops the expiry sweeper and closes the pool.
+    """
     import uvicorn
 
     cfg = get_settings()
@@ -89,9 +96,10 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or cfg.workers,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
     )
 
 
