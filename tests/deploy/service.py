@@ -79,8 +79,8 @@ def replica(database_url: str, log_path: Path, **env: str) -> Iterator[Replica]:
         proc.wait(timeout=30)
 
 
-def wait_ready(running: Replica, timeout: float = 60) -> None:
-    """Poll /readyz as the kubelet's readiness probe would."""
+def wait_ready(running: Replica, timeout: float = 180) -> None:
+    """Poll /readyz as the kubelet's readiness probe would (slow to start on a busy machine)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -91,5 +91,7 @@ def wait_ready(running: Replica, timeout: float = 60) -> None:
         if running.proc.poll() is not None or time.monotonic() > deadline:
             running.proc.kill()
             output = running.log_path.read_text(encoding="utf-8", errors="replace")
-            raise RuntimeError(f"the service did not become ready:\n{output[-3000:]}")
+            raise RuntimeError(
+                f"the service did not become ready (exit {running.proc.poll()}):\n{output[-3000:]}"
+            )
         time.sleep(0.1)
