@@ -24,6 +24,12 @@ from models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# How long uvicorn's supervisor waits for a worker to answer (and, at start, to be serving)
+# before it kills and replaces it. Its default, 5 s, is shorter than a worker's imports take
+# on a busy node, so with several workers it would replace them forever; a worker that hangs
+# later is the liveness probe's business.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 class ServiceTyper(typer.Typer):
     """A Typer whose commands turn domain errors into a one-line reason and exit code 2."""
@@ -100,6 +106,7 @@ def serve(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -68,15 +68,31 @@ def replica(database_url: str, log_path: Path, **env: str) -> Iterator[Replica]:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers too can be stopped as one process group
         )
     running = Replica(proc, f"http://127.0.0.1:{port}", log_path)
     try:
         wait_ready(running)
         yield running
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, then SIGKILL it if it is still there after 30 s."""
+    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass  # the whole group is gone already
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
 
 
 def wait_ready(running: Replica, timeout: float = 180) -> None:
@@ -89,7 +105,7 @@ def wait_ready(running: Replica, timeout: float = 180) -> None:
         except httpx.HTTPError:
             pass
         if running.proc.poll() is not None or time.monotonic() > deadline:
-            running.proc.kill()
+            stop(running.proc)
             output = running.log_path.read_text(encoding="utf-8", errors="replace")
             raise RuntimeError(
                 f"the service did not become ready (exit {running.proc.poll()}):\n{output[-3000:]}"

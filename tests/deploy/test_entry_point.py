@@ -47,6 +47,7 @@ def test_serve_takes_workers_and_grace_from_the_settings(
     (call,) = uvicorn_calls
     assert call["workers"] == 3
     assert call["timeout_graceful_shutdown"] == 25
+    assert call["timeout_worker_healthcheck"] >= 30  # a busy node's imports outlast 5 s
     assert call["host"] == "0.0.0.0"
 
 
