@@ -88,6 +88,25 @@ def build_context() -> list[str]:
     return [line[1:].rstrip("/") for line in lines if line.startswith("!")]
 
 
+def install_into_fresh_venv(wheel: Path, venv: Path) -> tuple[Path, str]:
+    """A fresh virtualenv with the wheel; its dependencies come from this one (no network)."""
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(site, "deps.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", wheel],
+        check=True,
+        timeout=300,
+    )
+    return python, site
+
+
 @pytest.mark.slow
 def test_the_wheel_built_from_the_context_installs_and_its_entry_point_migrates(
     tmp_path: Path,
@@ -109,23 +128,8 @@ def test_the_wheel_built_from_the_context_installs_and_its_entry_point_migrates(
     )
     (wheel,) = wheels.glob("inventory_service-*.whl")
 
-    # A fresh virtualenv; the dependencies come from this one (no network needed), the
-    # package itself only from the wheel.
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(site, "deps.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
-    subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", wheel],
-        check=True,
-        timeout=300,
-    )
+    python, site = install_into_fresh_venv(wheel, tmp_path / "venv")
+    venv = python.parent.parent
 
     elsewhere = tmp_path / "run"
     elsewhere.mkdir()

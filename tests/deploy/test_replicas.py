@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from inventory_service.platform.db import Database
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import ledger
 from models import Movement, Reservation, SpareUnit
 from models.base import utcnow
 from tests.concurrency.test_reservation_races import reserve, stock_up
@@ -88,7 +88,7 @@ def test_a_race_across_replicas_has_one_winner_per_unit_and_retries_replay_anywh
             select(func.count()).select_from(Movement).where(Movement.action == "reserved")
         ).one()
         assert held == booked == 5
-        assert stock.verify_ledger(session) == []
+        assert ledger.verify(session) == []
 
 
 def test_both_sweepers_release_each_overdue_hold_once(
@@ -125,7 +125,7 @@ def test_both_sweepers_release_each_overdue_hold_once(
         available = session.exec(
             select(func.count()).select_from(SpareUnit).where(SpareUnit.status == "available")
         ).one()
-        assert stock.verify_ledger(session) == []
+        assert ledger.verify(session) == []
     assert len(releases) == units
     assert {count for _, count in releases} == {1}
     assert available == units
