@@ -14,6 +14,8 @@ from typing import Any, TypeVar, cast
 import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     DisableIntrospection,
@@ -27,6 +29,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import web
 from api.deps import STAFF
 from api.graphql import loaders
 from api.graphql import types as t
@@ -580,6 +583,10 @@ class GraphQLApp(GraphQLRouter[Context, None]):
         except DomainError as exc:
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
         return ACK
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the service's own assets, with the token explained on the page."""
+        return web.graphiql_page(request)
 
 
 def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:
