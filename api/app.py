@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, web
+from api import console, errors, web
 from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RequestContextMiddleware
 from api.rest import (
@@ -98,6 +98,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     errors.install(app)
     web.mount_assets(app, cfg.web_assets_dir)
     web.install_docs(app)
+    console.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])

@@ -56,19 +56,26 @@ def _authenticate(db: Database, token: str | None) -> Caller:
         return auth.authenticate(session, token)
 
 
-async def get_caller(
-    request: Request,
-    db: DatabaseDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """The authenticated caller (401 without a valid bearer token)."""
-    token = credentials.credentials if credentials else None
+async def caller_of(request: Request, db: Database, token: str | None) -> Caller:
+    """The caller a token stands for (Unauthorized if none or invalid), noted on the request.
+
+    The one path from a token to a caller: the API's bearer header and the console's cookie.
+    """
     # A recently verified token is answered on the event loop; only a lookup leaves it.
     caller = auth.cached_caller(token)
     if caller is None:
         caller = await run_in_threadpool(_authenticate, db, token)
     request.state.caller = caller
     return caller
+
+
+async def get_caller(
+    request: Request,
+    db: DatabaseDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The authenticated caller (401 without a valid bearer token)."""
+    return await caller_of(request, db, credentials.credentials if credentials else None)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
