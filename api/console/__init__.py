@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.console import i18n, svg
 from api.deps import DatabaseDep, SessionDep, caller_of
-from api.web import templates
+from api.web import CONSOLE_POLICY, self_only, templates
 from inventory_service.assets import places, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import (
@@ -100,7 +100,7 @@ def page(
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return self_only(response, CONSOLE_POLICY)
 
 
 def refusal(request: Request, exc: DomainError, *, caller: Caller, lang: str) -> HTMLResponse:
@@ -286,22 +286,26 @@ def reach_page(
     lang: Lang,
     site_code: str | None = None,
     part_number: str | None = None,
-    device_id: Annotated[int | None, Query(ge=1)] = None,
+    device_id: str | None = None,
     slot: str | None = None,
 ) -> HTMLResponse:
     """4 小时可达: site + part (or device + slot) → the answer, candidates, rejections, map."""
     cfg = get_settings()
     points = places.map_points(session, actor=caller)
     answer = None
-    asked = bool(site_code or device_id)
-    if asked:
+    device = None
+    if site_code or device_id:
         try:
+            if device_id:
+                if not device_id.strip().isdigit():
+                    raise ValidationFailed.field("device_id", "must be a whole number")
+                device = int(device_id)
             answer = reachability.availability(
                 session,
                 actor=caller,
                 site_code=site_code or None,
                 part_number=part_number or None,
-                device_id=device_id,
+                device_id=device,
                 slot=slot or None,
                 deadline_minutes=None,
                 limit=20,

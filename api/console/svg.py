@@ -158,7 +158,7 @@ class Column:
 
 
 def columns(
-    buckets: Sequence[tuple[str, int, int]], *, height: float = 160.0, step: float = 56.0
+    buckets: Sequence[tuple[str, int, int]], *, height: float = 160.0, step: float = 64.0
 ) -> list[Column]:
     """Stacked columns of (label, within, beyond) (the XLSX's duration chart)."""
     top = max((a + b for _, a, b in buckets), default=0) or 1

@@ -126,6 +126,14 @@ def test_reach_answers_with_candidates_and_a_map(
     assert 'data-code="DL-01"' in answer.text
     by_slot = client.get("/console/reach", params={"device_id": world["mine"], "slot": "PSU1"})
     assert "SP-PSU-1" in by_slot.text
+    form = client.get(
+        "/console/reach",
+        params={"site_code": "SY-01", "part_number": "PSU-750W", "device_id": "", "slot": ""},
+    )
+    assert "SP-PSU-1" in form.text
+    bad = client.get("/console/reach", params={"device_id": "x1", "slot": "PSU1"})
+    assert bad.status_code == 422
+    assert "device_id" in bad.text
     english = client.get(
         "/console/reach", params={"site_code": "SY-01", "part_number": "PSU-750W", "lang": "en"}
     )

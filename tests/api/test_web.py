@@ -37,6 +37,7 @@ def test_page_loads_only_local_assets(dev_client: TestClient, page: str) -> None
     assert "https://" not in html
     references = [r for r in _references(html) if not r.startswith(("data:", "#"))]
     assert any(r.endswith(".js") for r in references), references
+    assert "default-src 'self'" in response.headers["content-security-policy"]
     for ref in references:
         assert ref.startswith("/"), f"{page} refers outside the service: {ref}"
         if ref.startswith("/assets/"):
