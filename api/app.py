@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import console, errors, web
+from api import console, errors, openapi, web
 from api.graphql.schema import graphql_router
-from api.middleware import Metrics, RequestContextMiddleware
+from api.middleware import Metrics, RefuseNul, RequestContextMiddleware
 from api.rest import (
     customers,
     devices,
@@ -102,12 +102,14 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])
+    openapi.declare_errors(app)
     if cfg.benchmark_endpoints:
 
         @app.get("/bench/ceiling", include_in_schema=False)
         async def ceiling() -> dict[str, str]:
             return {"status": "ok"}
 
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, on_error=errors.unexpected_error
     )

@@ -90,6 +90,7 @@ def allow(*roles: Role) -> Any:
             raise Forbidden(f"role {caller.role.value!r} may not do this")
         return caller
 
+    check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by api.openapi
     return Depends(check)
 
 

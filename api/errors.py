@@ -116,6 +116,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = validation_details(list(exc.errors()))
+        if any(d["location"] == "path" for d in details):
+            # An id in a path that no row can have names nothing: not found, as for any id.
+            response = JSONResponse(
+                error_body("not_found", f"no such resource: {request.url.path[:200]}"),
+                status_code=404,
+            )
+            await _settle_claim(request, response)
+            return response
         fields = ", ".join(d["field"] for d in details)
         response = JSONResponse(
             error_body("validation_error", f"invalid input: {fields}", details), status_code=422

@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from api.deps import CallerDep, DatabaseDep
 from inventory_service.platform import idempotency
-from inventory_service.platform.errors import ValidationFailed
 
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -66,12 +65,23 @@ def _claim(
     return Idempotency(claim=outcome)
 
 
+def key_header() -> Any:
+    """The Idempotency-Key header's declaration (a fresh one per use: FastAPI keeps state on it)."""
+    return Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        pattern=r"^[ -~]+$",
+        description="Makes a retry safe: the same key and body answer the first response again.",
+    )
+
+
 def optional_key(
     request: Request,
     db: DatabaseDep,
     caller: CallerDep,
     body: Annotated[bytes, Depends(_body)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[str | None, key_header()] = None,
 ) -> Idempotency:
     return _claim(request, db, caller, body, idempotency_key)
 
@@ -81,10 +91,8 @@ def required_key(
     db: DatabaseDep,
     caller: CallerDep,
     body: Annotated[bytes, Depends(_body)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[str, key_header()],
 ) -> Idempotency:
-    if idempotency_key is None:
-        raise ValidationFailed.field("Idempotency-Key", "this call requires the header")
     return _claim(request, db, caller, body, idempotency_key)
 
 

@@ -11,9 +11,10 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inventory_service.platform.logs import request_id_var
@@ -117,3 +118,52 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+class RefuseNul:
+    """A NUL character in the path, the query or a header is 422 before anything reads it.
+
+    PostgreSQL cannot store NUL, and no name, code or key of this service holds one; bodies are
+    checked by the request schemas (and GraphQL documents by the schema's extension).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            where = _nul_in(scope)
+            if where is not None:
+                location, field = where
+                body = {
+                    "error": {
+                        "code": "validation_error",
+                        "message": f"invalid input: {field}",
+                        "details": [
+                            {
+                                "field": field,
+                                "reason": "must not hold a NUL character",
+                                "location": location,
+                            }
+                        ],
+                    }
+                }
+                await JSONResponse(body, status_code=422)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_in(scope: Scope) -> tuple[str, str] | None:
+    """(location, field) of the first NUL in the request line or headers, else None."""
+    if "\x00" in scope["path"]:
+        return "path", "path"
+    raw_query: bytes = scope.get("query_string", b"")
+    if b"\x00" in raw_query or b"%00" in raw_query.lower():
+        for name, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return "query", name.replace("\x00", "\\u0000")
+        return "query", "query"
+    for name, value in scope.get("headers", ()):
+        if b"\x00" in value or b"\x00" in name:
+            return "header", name.decode("latin-1").replace("\x00", "\\u0000")
+    return None

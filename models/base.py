@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+
+from models import bounds
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +59,18 @@ class RequestModel(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL (in text or JSON); refused everywhere, nested texts too.
+        where = bounds.nul_path(value)
+        if where is not None:
+            inside = "".join(f"[{p!r}]" for p in where)
+            raise ValueError(
+                f"must not hold a NUL character{' (at ' + inside + ')' if inside else ''}"
+            )
+        return value
+
 
 class ReadModel(BaseModel):
     """Base of every response body, built from table rows."""
@@ -65,13 +79,35 @@ class ReadModel(BaseModel):
 
 
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=bounds.CODE, pattern=r"^[^\s\x00]+$"
+    ),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=bounds.NAME, pattern=bounds.NO_NUL_PATTERN
+    ),
+]
+Short = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=bounds.SHORT, pattern=bounds.NO_NUL_PATTERN
+    ),
+]
+"""A short name (vendor, model, category, slot, city, firmware level): 100 characters."""
 Serial = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^\S+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=bounds.SHORT, pattern=r"^[^\s\x00]+$"
+    ),
 ]
-Text = Annotated[str, StringConstraints(max_length=4000)]
+Reference = Annotated[
+    str, StringConstraints(max_length=bounds.REFERENCE, pattern=bounds.NO_NUL_PATTERN)
+]
+"""A caller's reference for a change (ticket, work order): its ledger column holds 200."""
+Text = Annotated[str, StringConstraints(max_length=bounds.LONG, pattern=bounds.NO_NUL_PATTERN)]
 # Times arrive as ISO 8601 text in JSON; strict mode would refuse the text, so they opt out.
 AwareDatetime = Annotated[datetime, Field(strict=False)]
 JSONObject = dict[str, Any]

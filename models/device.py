@@ -16,9 +16,10 @@ from models.base import (
     JSONType,
     Name,
     ReadModel,
+    Reference,
     RequestModel,
     Serial,
-    Text,
+    Short,
     UTCDateTime,
     utcnow,
 )
@@ -91,21 +92,21 @@ DeviceStatusIn = Annotated[DeviceStatus, PField(strict=False)]
 
 
 class ComponentCreate(RequestModel):
-    slot: Name
+    slot: Short
     part_number: Code
     serial: Serial
 
 
 class DeviceCreate(RequestModel):
     site_code: Code
-    vendor: Name
-    model: Name
+    vendor: Short
+    model: Short
     hostname: Name
     serial: Serial
     status: DeviceStatusIn = DeviceStatus.IN_SERVICE
-    firmware_version: Name | None = None
-    patch_level: Name | None = None
-    microcode_level: Name | None = None
+    firmware_version: Short | None = None
+    patch_level: Short | None = None
+    microcode_level: Short | None = None
     config: dict[str, Any] = PField(default_factory=dict)
     components: list[ComponentCreate] = PField(default_factory=list, max_length=500)
 
@@ -113,13 +114,13 @@ class DeviceCreate(RequestModel):
 class DeviceUpdate(RequestModel):
     """The fields a PATCH may change; a level may be cleared with null, the rest may not."""
 
-    firmware_version: Name | None = None
-    patch_level: Name | None = None
-    microcode_level: Name | None = None
+    firmware_version: Short | None = None
+    patch_level: Short | None = None
+    microcode_level: Short | None = None
     config: dict[str, Any] | None = None
     status: DeviceStatusIn | None = None
     hostname: Name | None = None
-    reference: Text | None = PField(
+    reference: Reference | None = PField(
         default=None, description="Ticket or change number written into the history row."
     )
 
@@ -132,10 +133,10 @@ class DeviceUpdate(RequestModel):
 
 
 class ComponentInstall(RequestModel):
-    slot: Name
+    slot: Short
     part_number: Code
     serial: Serial
-    reference: Text | None = None
+    reference: Reference | None = None
 
 
 class ComponentSwap(RequestModel):
@@ -143,7 +144,7 @@ class ComponentSwap(RequestModel):
 
     part_number: Code
     serial: Serial
-    reference: Text | None = None
+    reference: Reference | None = None
 
 
 class ImportResult(ReadModel):

@@ -8,7 +8,16 @@ from typing import Annotated
 from pydantic import Field as PField
 from sqlmodel import Column, Field, SQLModel
 
-from models.base import Code, JSONType, Name, ReadModel, RequestModel, UTCDateTime, utcnow
+from models.base import (
+    Code,
+    JSONType,
+    Name,
+    ReadModel,
+    RequestModel,
+    Short,
+    UTCDateTime,
+    utcnow,
+)
 
 SpecValue = Annotated[float | int | str, PField(union_mode="left_to_right")]
 
@@ -30,8 +39,8 @@ class Part(SQLModel, table=True):
 class PartCreate(RequestModel):
     part_number: Code
     name: Name
-    vendor: Name
-    category: Name
+    vendor: Short
+    category: Short
     specs: dict[str, SpecValue] = PField(default_factory=dict)
 
 

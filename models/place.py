@@ -11,7 +11,7 @@ from pydantic import field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import Code, Name, ReadModel, RequestModel, Text, UTCDateTime, utcnow
+from models.base import Code, Name, ReadModel, RequestModel, Short, Text, UTCDateTime, utcnow
 
 Latitude = Annotated[float, PField(ge=-90, le=90)]
 Longitude = Annotated[float, PField(ge=-180, le=180)]
@@ -64,7 +64,7 @@ class SiteCreate(RequestModel):
     code: Code
     name: Name
     customer_code: Code
-    city: Name
+    city: Short
     address: Text | None = None
     lat: Latitude
     lon: Longitude
@@ -73,7 +73,7 @@ class SiteCreate(RequestModel):
 
 class SiteUpdate(RequestModel):
     name: Name | None = None
-    city: Name | None = None
+    city: Short | None = None
     address: Text | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None

@@ -17,9 +17,11 @@ from models.base import (
     ReadModel,
     RequestModel,
     Serial,
+    Text,
     UTCDateTime,
     utcnow,
 )
+from models.bounds import Id
 
 
 class ReservationStatus(StrEnum):
@@ -56,8 +58,8 @@ class ReservationCreate(RequestModel):
     part_number: Code
     ticket: Name
     engineer: Name
-    device_id: int | None = None
-    spare_id: int | None = None
+    device_id: Id | None = None
+    spare_id: Id | None = None
     require_within_deadline: bool = True
 
 
@@ -116,12 +118,12 @@ class Replacement(SQLModel, table=True):
 
 
 class ReplacementCreate(RequestModel):
-    reservation_id: int
-    device_id: int
+    reservation_id: Id
+    device_id: Id
     removed_serial: Serial
-    reason: Annotated[str, PField(min_length=1, max_length=4000)]
+    reason: Annotated[Text, PField(min_length=1)]
     fault_level: Annotated[FaultLevel, PField(strict=False)]
-    fault_impact: Annotated[str, PField(min_length=1, max_length=4000)]
+    fault_impact: Annotated[Text, PField(min_length=1)]
     fault_reported_at: AwareDatetime
     arrived_at: AwareDatetime | None = None
     replaced_at: AwareDatetime
@@ -175,7 +177,7 @@ class RepairOrder(SQLModel, table=True):
 
 
 class RepairCreate(RequestModel):
-    spare_id: int
+    spare_id: Id
     vendor: Name
     rma_number: Name
 
@@ -223,9 +225,9 @@ class Loan(SQLModel, table=True):
 
 
 class LoanCreate(RequestModel):
-    standby_device_id: int
+    standby_device_id: Id
     site_code: Code
-    replaces_device_id: int
+    replaces_device_id: Id
     ticket: Name
     due_at: AwareDatetime | None = None
 

@@ -10,7 +10,17 @@ from pydantic import Field as PField
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from models.base import Code, JSONType, Name, ReadModel, RequestModel, Serial, UTCDateTime, utcnow
+from models.base import (
+    Code,
+    JSONType,
+    Name,
+    ReadModel,
+    Reference,
+    RequestModel,
+    Serial,
+    UTCDateTime,
+    utcnow,
+)
 
 
 class UnitStatus(StrEnum):
@@ -118,9 +128,9 @@ class StocktakeCreate(RequestModel):
 class SpareVerify(RequestModel):
     """Completes a quarantined unit's provenance: a field given fills a missing one."""
 
-    supplier: Annotated[str, PField(max_length=200)] | None = None
-    channel: Annotated[str, PField(max_length=200)] | None = None
-    document: Annotated[str, PField(max_length=200)] | None = None
+    supplier: Reference | None = None
+    channel: Reference | None = None
+    document: Reference | None = None
 
 
 class SpareTransfer(RequestModel):

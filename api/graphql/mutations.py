@@ -13,7 +13,7 @@ from api.graphql import types as t
 from api.graphql.context import Context, graphql_error, idempotent_write
 from inventory_service.lifecycle import repairs, replacements, reservations
 from inventory_service.platform.errors import ValidationFailed
-from models import Role
+from models import Role, bounds
 from models.reservation import (
     RepairCreate,
     RepairOutcome,
@@ -44,11 +44,9 @@ def _int(value: strawberry.ID | None) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
-    except ValueError:
-        raise graphql_error(
-            ValidationFailed.field("id", f"{value!r} is not an id of this service")
-        ) from None
+        return bounds.parse_id(value)
+    except ValueError as exc:
+        raise graphql_error(ValidationFailed.field("id", str(exc))) from None
 
 
 @strawberry.type

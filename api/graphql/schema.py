@@ -3,6 +3,8 @@
 Limits: operations deeper than `graphql_max_depth` (10) are rejected before any resolver runs;
 documents above 4,000 tokens or 30 aliases are refused; every list is capped at 500 items;
 unexpected errors are masked (code `internal_error`) and logged; introspection is a setting.
+Bounds: an `ID` argument is an integer id in 1..2^63-1 and no string literal or variable holds
+NUL (else `validation_error`, as REST answers 422).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar, cast
 
 import strawberry
-from graphql import GraphQLError
+from graphql import BREAK, ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -46,7 +48,7 @@ from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
 from inventory_service.reporting import reports
 from inventory_service.warehouse import catalogue, stock
-from models import DeviceStatus, Role, UnitStatus
+from models import DeviceStatus, Role, UnitStatus, bounds
 from models.device import DeviceRead
 from models.part import PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
@@ -508,13 +510,13 @@ async def _or_none(call: Awaitable[T]) -> T | None:
 def _id(value: strawberry.ID) -> int:
     """An `ID` argument as the integer id REST uses (else `validation_error`)."""
     try:
-        return int(value)
-    except ValueError:
+        return bounds.parse_id(value)
+    except ValueError as exc:
         raise GraphQLError(
-            f"{value!r} is not an id",
+            f"{value[:40]!r} is not an id",
             extensions={
                 "code": "validation_error",
-                "details": [{"field": "id", "reason": "not an integer id"}],
+                "details": [{"field": "id", "reason": str(exc)}],
             },
         ) from None
 
@@ -547,6 +549,47 @@ class CodeUnmaskedErrors(SchemaExtension):
 MASKED = "Unexpected error."
 
 
+class _NulFinder(Visitor):
+    """Finds the first string literal holding NUL (written `\\u0000` in a document)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> Any:
+        if bounds.NUL in node.value:
+            self.found = True
+            return BREAK
+        return None
+
+
+class RefuseNul(SchemaExtension):
+    """A NUL in a string literal or a variable is `validation_error` before any resolver runs."""
+
+    def on_execute(self) -> Any:
+        ctx = self.execution_context
+        field: str | None = None
+        finder = _NulFinder()
+        if ctx.graphql_document is not None:
+            visit(ctx.graphql_document, finder)
+        if finder.found:
+            field = "query"
+        else:
+            where = bounds.nul_path(ctx.variables or {})
+            if where is not None:
+                field = "variables." + ".".join(str(p) for p in where)
+        if field is not None:
+            error = GraphQLError(
+                "invalid input: a text holds a NUL character",
+                extensions={
+                    "code": "validation_error",
+                    "details": [{"field": field, "reason": "must not hold a NUL character"}],
+                },
+            )
+            ctx.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+
 def build_schema(cfg: Settings) -> strawberry.Schema:
     """The schema with the safety limits of these settings."""
     extensions: list[Any] = [
@@ -555,6 +598,7 @@ def build_schema(cfg: Settings) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth - 1),
         lambda: MaxTokensLimiter(max_token_count=4000),
         lambda: MaxAliasesLimiter(max_alias_count=30),
+        RefuseNul,
         CodeUnmaskedErrors,
         lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED),
     ]

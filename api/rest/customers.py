@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf, page_of
+from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, page_of
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.place import CustomerCreate, CustomerRead
@@ -27,9 +27,9 @@ def create_customer(
 def list_customers(
     session: SessionDep,
     actor: Reader,
-    code: str | None = None,
+    code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[CustomerRead]:
     """Customers the caller may see (a customer token sees only itself)."""
     page = places.list_customers(session, actor=actor, limit=limit, cursor=cursor, code=code)
@@ -37,6 +37,6 @@ def list_customers(
 
 
 @router.get("/{code}", response_model=CustomerRead)
-def get_customer(code: str, session: SessionDep, actor: Reader) -> CustomerRead:
+def get_customer(code: CodePath, session: SessionDep, actor: Reader) -> CustomerRead:
     """One customer by code."""
     return CustomerRead.model_validate(places.get_customer(session, actor=actor, code=code))

@@ -10,13 +10,13 @@ from starlette.datastructures import UploadFile
 
 from api.deps import FieldRole, Reader, SessionDep, allow
 from api.idempotency import IdempotencyDep, _body
-from api.schemas import Limit, PageOf
+from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
 from inventory_service.assets import device_import, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus, Role
-from models.base import Text
+from models import DeviceStatus, Role, bounds
+from models.base import Reference as ReferenceText
 from models.device import (
     ComponentInstall,
     ComponentSwap,
@@ -34,11 +34,13 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        max_length=100,
         description="The `ETag` of a GET: the write is refused (412) if the device changed since.",
     ),
 ]
 Reference = Annotated[
-    Text | None, Query(description="Ticket or change number written into the history row.")
+    ReferenceText | None,
+    Query(description="Ticket or change number written into the history row."),
 ]
 
 
@@ -138,29 +140,33 @@ def list_devices(
     session: SessionDep,
     actor: Reader,
     serial: Annotated[
-        str | None, Query(description="The device's serial or an installed component's.")
+        str | None,
+        Query(
+            max_length=bounds.SHORT, description="The device's serial or an installed component's."
+        ),
     ] = None,
-    site_code: str | None = None,
-    model: str | None = None,
+    site_code: CodeFilter = None,
+    model: ShortFilter = None,
     status: DeviceStatus | None = None,
-    customer_code: str | None = None,
-    firmware_version: str | None = None,
-    patch_level: str | None = None,
-    vendor: str | None = None,
+    customer_code: CodeFilter = None,
+    firmware_version: ShortFilter = None,
+    patch_level: ShortFilter = None,
+    vendor: ShortFilter = None,
     patch_level_below: Annotated[
         str | None,
         Query(
+            max_length=bounds.SHORT,
             description=(
                 "Devices whose patch level is below this one in natural version order: runs of "
                 "digits compare as numbers, runs of letters case-insensitively, other characters "
                 "only separate runs, a number sorts before letters, a prefix before its "
                 "extensions (V800R021C10SPC90 < V800R021C10SPC600 < V800R022C00; 7.3 < 7.3.2). "
                 "Devices without a patch level are not listed."
-            )
+            ),
         ),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Response:
     """Devices the caller may see, with their components, filtered."""
     filters = register.DeviceFilter(
@@ -183,7 +189,7 @@ def list_devices(
 
 @router.get("/{device_id}", response_model=DeviceRead)
 def get_device(
-    device_id: int, session: SessionDep, actor: Reader, response: Response
+    device_id: PathId, session: SessionDep, actor: Reader, response: Response
 ) -> DeviceRead:
     """One device with its components; the `ETag` header is its version, for `If-Match`."""
     return _answer(session, actor, device_id, response)
@@ -191,7 +197,7 @@ def get_device(
 
 @router.patch("/{device_id}", response_model=DeviceRead)
 def patch_device(
-    device_id: int,
+    device_id: PathId,
     data: DeviceUpdate,
     session: SessionDep,
     actor: FieldRole,
@@ -211,11 +217,11 @@ def patch_device(
 
 @router.get("/{device_id}/history", response_model=PageOf[DeviceHistoryRead])
 def device_history(
-    device_id: int,
+    device_id: PathId,
     session: SessionDep,
     actor: Reader,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[DeviceHistoryRead]:
     """Every change of the device, oldest first, with before/after, actor and time."""
     page = register.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
@@ -224,7 +230,7 @@ def device_history(
 
 @router.post("/{device_id}/components", status_code=201, response_model=DeviceRead)
 def install_component(
-    device_id: int,
+    device_id: PathId,
     data: ComponentInstall,
     session: SessionDep,
     actor: FieldRole,
@@ -246,8 +252,8 @@ def install_component(
 
 @router.post("/{device_id}/components/{slot}/swap", response_model=DeviceRead)
 def swap_component(
-    device_id: int,
-    slot: str,
+    device_id: PathId,
+    slot: SlotPath,
     data: ComponentSwap,
     session: SessionDep,
     actor: FieldRole,
@@ -269,8 +275,8 @@ def swap_component(
 
 @router.delete("/{device_id}/components/{slot}", response_model=DeviceRead)
 def remove_component(
-    device_id: int,
-    slot: str,
+    device_id: PathId,
+    slot: SlotPath,
     session: SessionDep,
     actor: FieldRole,
     response: Response,

@@ -18,7 +18,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        503: {"description": "Not ready: the same body with the failing check (database, schema)."}
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
     state = await run_in_threadpool(health.readiness, request.app.state.database)

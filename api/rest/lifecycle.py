@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import FieldRole, Reader, SessionDep, Staff, Stockkeeper, allow
 from api.idempotency import IdempotencyDep, IdempotencyRequired
-from api.schemas import Limit, PageOf
+from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
 from inventory_service.lifecycle import loans, replacements, reservations
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import DEFAULT_LIMIT
@@ -42,11 +42,11 @@ def list_reservations(
     session: SessionDep,
     actor: Staff,
     status: ReservationStatus | None = None,
-    ticket: str | None = None,
-    engineer: str | None = None,
-    site_code: str | None = None,
+    ticket: NameFilter = None,
+    engineer: NameFilter = None,
+    site_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[ReservationRead]:
     """Reservations by status, ticket, engineer or site (staff only)."""
     page = reservations.list_reservations(
@@ -62,14 +62,14 @@ def list_reservations(
 
 
 @reservation_router.get("/{reservation_id}", response_model=ReservationRead)
-def get_reservation(reservation_id: int, session: SessionDep, actor: Staff) -> ReservationRead:
+def get_reservation(reservation_id: PathId, session: SessionDep, actor: Staff) -> ReservationRead:
     """One reservation (an overdue active hold reads as expired)."""
     return reservations.get(session, reservation_id=reservation_id)
 
 
 @reservation_router.post("/{reservation_id}/cancel", response_model=ReservationRead)
 def cancel(
-    reservation_id: int, session: SessionDep, actor: FieldRole, idem: IdempotencyDep
+    reservation_id: PathId, session: SessionDep, actor: FieldRole, idem: IdempotencyDep
 ) -> object:
     """Release the hold; a dispatched unit comes back to stock."""
     reservation = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
@@ -78,7 +78,7 @@ def cancel(
 
 @reservation_router.post("/{reservation_id}/dispatch", response_model=ReservationRead)
 def dispatch(
-    reservation_id: int, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+    reservation_id: PathId, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
 ) -> object:
     """The warehouse hands the unit over (unit → dispatched)."""
     reservation = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
@@ -98,11 +98,11 @@ def record_replacement(
 def list_replacements(
     session: SessionDep,
     actor: Reader,
-    device_id: int | None = None,
-    site_code: str | None = None,
-    customer_code: str | None = None,
+    device_id: QueryId = None,
+    site_code: CodeFilter = None,
+    customer_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[ReplacementRead]:
     """Replacements (a customer sees those on its own devices)."""
     page = replacements.list_replacements(
@@ -118,7 +118,7 @@ def list_replacements(
 
 
 @replacement_router.get("/{replacement_id}", response_model=ReplacementRead)
-def get_replacement(replacement_id: int, session: SessionDep, actor: Reader) -> ReplacementRead:
+def get_replacement(replacement_id: PathId, session: SessionDep, actor: Reader) -> ReplacementRead:
     """One replacement."""
     return replacements.get(session, actor=actor, replacement_id=replacement_id)
 
@@ -135,7 +135,9 @@ def lend(data: LoanCreate, session: SessionDep, actor: LoanRole, idem: Idempoten
 
 
 @loan_router.post("/{loan_id}/return", response_model=LoanRead)
-def give_back(loan_id: int, session: SessionDep, actor: LoanRole, idem: IdempotencyDep) -> object:
+def give_back(
+    loan_id: PathId, session: SessionDep, actor: LoanRole, idem: IdempotencyDep
+) -> object:
     """The standby comes back to the pool."""
     loan = loans.give_back(session, actor=actor, loan_id=loan_id)
     return idem.respond(session, 200, loans.read_rows(session, [loan])[0])
@@ -147,9 +149,9 @@ def list_loans(
     actor: Staff,
     status: LoanStatus | None = None,
     overdue: bool | None = None,
-    site_code: str | None = None,
+    site_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[LoanRead]:
     """Loans by status or site; `overdue=true` lists those out past their due date."""
     page = loans.list_loans(
@@ -159,6 +161,6 @@ def list_loans(
 
 
 @loan_router.get("/{loan_id}", response_model=LoanRead)
-def get_loan(loan_id: int, session: SessionDep, actor: Staff) -> LoanRead:
+def get_loan(loan_id: PathId, session: SessionDep, actor: Staff) -> LoanRead:
     """One loan."""
     return loans.get(session, loan_id=loan_id)

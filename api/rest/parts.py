@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import Reader, SessionDep, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf, page_of
+from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, ShortFilter, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import catalogue
 from models.part import PartCreate, PartRead
@@ -27,11 +27,11 @@ def create_part(
 def list_parts(
     session: SessionDep,
     actor: Reader,
-    category: str | None = None,
-    vendor: str | None = None,
-    part_number: str | None = None,
+    category: ShortFilter = None,
+    vendor: ShortFilter = None,
+    part_number: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[PartRead]:
     """Catalogue parts, filtered by category, vendor or part number."""
     page = catalogue.list_parts(
@@ -46,13 +46,13 @@ def list_parts(
 
 
 @router.get("/{part_number}", response_model=PartRead)
-def get_part(part_number: str, session: SessionDep, actor: Reader) -> PartRead:
+def get_part(part_number: CodePath, session: SessionDep, actor: Reader) -> PartRead:
     """One part by number."""
     return PartRead.model_validate(catalogue.get_part(session, part_number=part_number))
 
 
 @router.get("/{part_number}/substitutes", response_model=list[PartRead])
-def list_substitutes(part_number: str, session: SessionDep, actor: Reader) -> list[PartRead]:
+def list_substitutes(part_number: CodePath, session: SessionDep, actor: Reader) -> list[PartRead]:
     """Parts that may replace this one under the contract's rule (itself first)."""
     part = catalogue.get_part(session, part_number=part_number)
     return [PartRead.model_validate(p) for p in catalogue.substitutes(session, part=part)]

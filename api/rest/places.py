@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from api.deps import Admin, Reader, SessionDep
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf
+from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, ShortFilter
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models import Site
@@ -45,12 +45,12 @@ def create_site(
 def list_sites(
     session: SessionDep,
     actor: Reader,
-    customer_code: str | None = None,
-    city: str | None = None,
+    customer_code: CodeFilter = None,
+    city: ShortFilter = None,
     hub_band_minutes: int | None = None,
     covered: bool | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[SiteRead]:
     """Sites the caller may see, by customer, city, band, or covered (within the last band)."""
     page = places.list_sites(
@@ -67,13 +67,13 @@ def list_sites(
 
 
 @sites.get("/{code}", response_model=SiteRead)
-def get_site(code: str, session: SessionDep, actor: Reader) -> SiteRead:
+def get_site(code: CodePath, session: SessionDep, actor: Reader) -> SiteRead:
     """One site by code."""
     return site_reads(session, [places.get_site(session, actor=actor, code=code)])[0]
 
 
 @sites.patch("/{code}", response_model=SiteRead)
-def update_site(code: str, data: SiteUpdate, session: SessionDep, actor: Admin) -> SiteRead:
+def update_site(code: CodePath, data: SiteUpdate, session: SessionDep, actor: Admin) -> SiteRead:
     """Change a site (e.g. a measured road distance); distance and band are recomputed."""
     site = places.update_site(session, actor=actor, code=code, data=data)
     return site_reads(session, [site])[0]
@@ -94,7 +94,7 @@ def list_warehouses(
     actor: Reader,
     kind: WarehouseKind | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[WarehouseRead]:
     """Warehouses, by kind."""
     page = places.list_warehouses(
@@ -106,6 +106,6 @@ def list_warehouses(
 
 
 @warehouses.get("/{code}", response_model=WarehouseRead)
-def get_warehouse(code: str, session: SessionDep, actor: Reader) -> WarehouseRead:
+def get_warehouse(code: CodePath, session: SessionDep, actor: Reader) -> WarehouseRead:
     """One warehouse by code."""
     return WarehouseRead.model_validate(places.get_warehouse(session, code=code))

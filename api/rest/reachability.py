@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, SessionDep
-from api.schemas import Limit
+from api.schemas import CodeFilter, Limit, QueryId, ShortFilter
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
@@ -25,10 +25,10 @@ Deadline = Annotated[
 def get_availability(
     session: SessionDep,
     actor: Reader,
-    site_code: str | None = None,
-    part_number: str | None = None,
-    device_id: int | None = None,
-    slot: str | None = None,
+    site_code: CodeFilter = None,
+    part_number: CodeFilter = None,
+    device_id: QueryId = None,
+    slot: ShortFilter = None,
     deadline_minutes: Deadline = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> AvailabilityRead:
@@ -49,7 +49,7 @@ def get_availability(
 def get_coverage(
     session: SessionDep,
     actor: Reader,
-    customer_code: str | None = None,
+    customer_code: CodeFilter = None,
     deadline_minutes: Deadline = None,
 ) -> CoverageRead:
     """Every site × installed part: reachable or not, the gaps and a stocking plan to close them."""

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf
+from api.schemas import Cursor, Limit, NameFilter, PageOf, PathId, QueryId, ShortFilter
 from inventory_service.lifecycle import repairs
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.reservation import RepairCreate, RepairRead, RepairReceive, RepairStatus
@@ -25,7 +25,7 @@ def send_to_repair(
 
 @router.post("/{repair_id}/receive", response_model=RepairRead)
 def receive_from_repair(
-    repair_id: int,
+    repair_id: PathId,
     data: RepairReceive,
     session: SessionDep,
     actor: Stockkeeper,
@@ -41,11 +41,11 @@ def list_repairs(
     session: SessionDep,
     actor: Staff,
     status: RepairStatus | None = None,
-    vendor: str | None = None,
-    rma_number: str | None = None,
-    spare_id: int | None = None,
+    vendor: ShortFilter = None,
+    rma_number: NameFilter = None,
+    spare_id: QueryId = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[RepairRead]:
     """Repair orders, by status, vendor, RMA number or unit."""
     page = repairs.list_orders(
@@ -61,6 +61,6 @@ def list_repairs(
 
 
 @router.get("/{repair_id}", response_model=RepairRead)
-def get_repair(repair_id: int, session: SessionDep, actor: Staff) -> RepairRead:
+def get_repair(repair_id: PathId, session: SessionDep, actor: Staff) -> RepairRead:
     """One repair order."""
     return repairs.get(session, repair_id=repair_id)

@@ -11,19 +11,22 @@ from api.deps import ReportReader, SessionDep
 from inventory_service.reporting import reports, reports_export
 from inventory_service.reporting.reports_export import ReportFormat
 from inventory_service.warehouse.spares_export import Lang
+from models import bounds
 from models.report import ReplacementReport
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 def report_period(
-    month: Annotated[str | None, Query(description="YYYY-MM, e.g. 2026-10")] = None,
-    quarter: Annotated[str | None, Query(description="YYYY-Qn, e.g. 2026-Q4")] = None,
+    month: Annotated[str | None, Query(max_length=7, description="YYYY-MM, e.g. 2026-10")] = None,
+    quarter: Annotated[str | None, Query(max_length=7, description="YYYY-Qn, e.g. 2026-Q4")] = None,
     date_from: Annotated[
-        str | None, Query(alias="from", description="First local date, YYYY-MM-DD (with to)")
+        str | None,
+        Query(alias="from", max_length=10, description="First local date, YYYY-MM-DD (with to)"),
     ] = None,
     date_to: Annotated[
-        str | None, Query(alias="to", description="Last local date, inclusive (with from)")
+        str | None,
+        Query(alias="to", max_length=10, description="Last local date, inclusive (with from)"),
     ] = None,
 ) -> reports.Period:
     """Exactly one of month, quarter, or from and to (else 422 naming the field)."""
@@ -53,7 +56,9 @@ def replacement_report(
     period: Period,
     format: Annotated[ReportFormat, Query(description="json, csv or xlsx")] = ReportFormat.JSON,
     lang: Annotated[Lang, Query(description="Headings of csv and xlsx: en or zh")] = Lang.EN,
-    customer_code: Annotated[str | None, Query(description="Only this customer's rows")] = None,
+    customer_code: Annotated[
+        str | None, Query(max_length=bounds.CODE, description="Only this customer's rows")
+    ] = None,
 ) -> object:
     """One row per replacement in the period (by replaced_at, local time) and a summary."""
     report = reports.replacement_report(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import Limit, PageOf, page_of
+from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, PathId, ShortFilter, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import spares_export, stock
 from inventory_service.warehouse.spares_export import ExportFormat, Lang
@@ -33,12 +33,12 @@ stocktakes = APIRouter(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
 
 
 def spare_filter(
-    part_number: str | None = None,
-    warehouse_code: str | None = None,
+    part_number: CodeFilter = None,
+    warehouse_code: CodeFilter = None,
     status: UnitStatus | None = None,
     genuine: bool | None = None,
     condition: Condition | None = None,
-    serial: str | None = None,
+    serial: ShortFilter = None,
 ) -> stock.SpareFilter:
     """The filters of the list, the summary and the export."""
     return stock.SpareFilter(
@@ -69,7 +69,7 @@ def list_spares(
     actor: Reader,
     filters: Filters,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[SpareRead]:
     """Units the caller may see (a customer: parts of its devices and their substitutes)."""
     page = stock.list_units(session, actor=actor, limit=limit, cursor=cursor, filters=filters)
@@ -112,18 +112,18 @@ def export_spares(
 
 
 @router.get("/{spare_id}", response_model=SpareRead)
-def get_spare(spare_id: int, session: SessionDep, actor: Reader) -> SpareRead:
+def get_spare(spare_id: PathId, session: SessionDep, actor: Reader) -> SpareRead:
     """One unit."""
     return stock.get(session, actor=actor, spare_id=spare_id)
 
 
 @router.get("/{spare_id}/movements", response_model=PageOf[MovementRead])
 def list_movements(
-    spare_id: int,
+    spare_id: PathId,
     session: SessionDep,
     actor: Reader,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[MovementRead]:
     """The unit's ledger rows, oldest first."""
     page = stock.movements(session, actor=actor, spare_id=spare_id, limit=limit, cursor=cursor)
@@ -132,7 +132,7 @@ def list_movements(
 
 @router.post("/{spare_id}/verify", response_model=SpareRead)
 def verify_spare(
-    spare_id: int,
+    spare_id: PathId,
     session: SessionDep,
     actor: Stockkeeper,
     idem: IdempotencyDep,
@@ -145,7 +145,7 @@ def verify_spare(
 
 @router.post("/{spare_id}/transfer", response_model=SpareRead)
 def transfer_spare(
-    spare_id: int,
+    spare_id: PathId,
     data: SpareTransfer,
     session: SessionDep,
     actor: Stockkeeper,
@@ -160,7 +160,7 @@ def transfer_spare(
 
 @router.post("/{spare_id}/scrap", response_model=SpareRead)
 def scrap_spare(
-    spare_id: int,
+    spare_id: PathId,
     session: SessionDep,
     actor: Stockkeeper,
     idem: IdempotencyDep,
@@ -174,7 +174,11 @@ def scrap_spare(
 
 @stocktakes.post("", status_code=201, response_model=StocktakeRead)
 def create_stocktake(
-    code: str, data: StocktakeCreate, session: SessionDep, actor: Stockkeeper, idem: IdempotencyDep
+    code: CodePath,
+    data: StocktakeCreate,
+    session: SessionDep,
+    actor: Stockkeeper,
+    idem: IdempotencyDep,
 ) -> object:
     """Compare the serials counted on the shelves with the books (a report; no unit changes)."""
     record = stock.take_stock(session, actor=actor, warehouse_code=code, data=data)
@@ -183,11 +187,11 @@ def create_stocktake(
 
 @stocktakes.get("", response_model=PageOf[StocktakeRead])
 def list_stocktakes(
-    code: str,
+    code: CodePath,
     session: SessionDep,
     actor: Staff,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[StocktakeRead]:
     """The warehouse's stocktakes, oldest first."""
     page = stock.list_stocktakes(session, warehouse_code=code, limit=limit, cursor=cursor)
@@ -195,6 +199,8 @@ def list_stocktakes(
 
 
 @stocktakes.get("/{stocktake_id}", response_model=StocktakeRead)
-def get_stocktake(code: str, stocktake_id: int, session: SessionDep, actor: Staff) -> StocktakeRead:
+def get_stocktake(
+    code: CodePath, stocktake_id: PathId, session: SessionDep, actor: Staff
+) -> StocktakeRead:
     """One stocktake with its report."""
     return stock.get_stocktake(session, warehouse_code=code, stocktake_id=stocktake_id)

@@ -40,7 +40,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import DuplicateSerial, ValidationFailed
 from inventory_service.platform.progress import Progress
-from models import Component, Device, DeviceHistory, Part, Site
+from models import Component, Device, DeviceHistory, Part, Site, bounds
 from models.base import utcnow
 from models.device import DeviceCreate
 
@@ -336,7 +336,7 @@ def _write(
                     "before": None,
                     "after": _snapshot(values, p.device),
                     "actor": actor.actor,
-                    "reference": reference[:200],
+                    "reference": bounds.fit(reference),
                     "at": now,
                 }
                 for device_id, values, p in zip(ids, devices, batch, strict=True)

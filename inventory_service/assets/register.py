@@ -40,7 +40,7 @@ from inventory_service.platform.errors import (
     ValidationFailed,
 )
 from inventory_service.platform.pagination import Page, check_limit, decode_cursor, encode_cursor
-from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site
+from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site, bounds
 from models.base import utcnow
 from models.device import (
     ComponentRead,
@@ -383,7 +383,7 @@ def _record(
         before=before,
         after=after,
         actor=actor.actor,
-        reference=reference,
+        reference=bounds.fit(reference),
     )
     session.add(row)
     session.flush()

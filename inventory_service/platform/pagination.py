@@ -1,7 +1,8 @@
 """Keyset pagination by id: `limit` rows after an opaque cursor.
 
-Rules: the cursor is the last id of the previous page, base64-encoded; a malformed cursor is a
-422 naming `cursor`; pages are ordered by id so they are stable under inserts.
+Rules: the cursor is the last id of the previous page, base64-encoded; a malformed cursor (or
+one holding an id no row can have) is a 422 naming `cursor`;
+pages are ordered by id so they are stable under inserts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory_service.platform.errors import ValidationFailed
+from models import bounds
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -41,7 +43,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         prefix, value = raw.split(":", 1)
         if prefix != "id":
             raise ValueError(prefix)
-        return int(value)
+        return bounds.parse_id(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed.field("cursor", "not a cursor this service issued") from None
 

@@ -53,6 +53,7 @@ from models import (
     Stocktake,
     UnitStatus,
     Warehouse,
+    bounds,
 )
 from models.base import utcnow
 from models.ledger import MovementRead
@@ -144,7 +145,7 @@ def transition(
         from_warehouse_id=from_warehouse,
         to_warehouse_id=unit.warehouse_id,
         actor=actor.actor,
-        reference=reference,
+        reference=bounds.fit(reference),
     )
     session.add(movement)
     session.flush()
@@ -164,7 +165,7 @@ def _first_movement(
             from_warehouse_id=None,
             to_warehouse_id=unit.warehouse_id,
             actor=actor.actor,
-            reference=reference,
+            reference=bounds.fit(reference),
         )
     )
     session.flush()

@@ -1,0 +1,77 @@
+"""The one place that says what the columns can hold: id range, text lengths, no NUL.
+
+Rules that always hold: every id the service accepts lies in 1..MAX_ID (a 64-bit signed
+integer, the range of SQLite's INTEGER and PostgreSQL's BIGINT); every text a request carries
+is at most as long as the column it lands in (the lengths below are used by the tables and
+the request schemas alike); no text holds a NUL character (PostgreSQL cannot store one); and
+a reference the service composes from user text is fitted to its column with `fit`, so no
+request becomes impossible because of what the service adds to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Final
+
+from pydantic import Field
+
+MAX_ID: Final = 2**63 - 1
+"""The largest id a row can have (64-bit signed)."""
+
+CODE: Final = 64
+"""Codes of customers, sites, warehouses and part numbers."""
+SHORT: Final = 100
+"""Serials, vendors, models, categories, slots, cities, firmware levels."""
+NAME: Final = 200
+"""Names, tickets, engineers, suppliers, documents, references."""
+LONG: Final = 4000
+"""Free text: addresses, fault descriptions, fault-record prose."""
+REFERENCE: Final = NAME
+"""Ledger and device-history references."""
+
+NUL: Final = "\x00"
+NO_NUL_PATTERN: Final = r"^[^\x00]*$"
+"""The JSON-schema pattern of a text without NUL (the documented form of the rule)."""
+
+_ID_TEXT = re.compile(r"[0-9]{1,19}")
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="An id (1 .. 2^63-1).")]
+"""An id in a request body."""
+
+
+def parse_id(text: str) -> int:
+    """A textual id (GraphQL `ID`, a cursor) as an int in 1..MAX_ID, else ValueError."""
+    if not _ID_TEXT.fullmatch(text):
+        raise ValueError("not an id: digits only, at most 19")
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"an id is between 1 and {MAX_ID}")
+    return value
+
+
+def fit(text: str | None, length: int = REFERENCE) -> str | None:
+    """`text` cut to `length` characters (with a trailing ellipsis when cut)."""
+    if text is None or len(text) <= length:
+        return text
+    return text[: length - 1] + "…"
+
+
+def nul_path(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where in `value` (a JSON-like tree) a text holds NUL, or None if nowhere."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                return (*path, key.replace(NUL, "\\u0000"))
+            found = nul_path(item, (*path, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = nul_path(item, (*path, index))
+            if found is not None:
+                return found
+    return None
