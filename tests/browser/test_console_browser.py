@@ -91,6 +91,19 @@ class Browser:
                 blocked.add(params["requestId"])  # refused by the page's policy: never sent
         self.requested += [url for rid, url in sent.items() if rid not in blocked]
 
+    def click_and_wait(self, selector: str, url_part: str) -> None:
+        """Click (a submit button) and wait until the browser has landed on the next page."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.driver.find_element(By.CSS_SELECTOR, selector).click()
+        WebDriverWait(self.driver, 60).until(ec.url_contains(url_part))
+        WebDriverWait(self.driver, 60).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+        self.collect()
+
     def text(self) -> str:
         from selenium.webdriver.common.by import By
 
@@ -164,8 +177,7 @@ def sign_in(b: Browser, base: str, token: str) -> None:
     b.get(f"{base}/console")
     assert "/console/sign-in" in b.driver.current_url
     b.driver.find_element(By.ID, "token").send_keys(token)
-    b.driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign-in'] button").click()
-    b.collect()
+    b.click_and_wait("form[action='/console/sign-in'] button", "/console/spares")
     assert b.driver.current_url.endswith("/console/spares")
     cookies = {c["name"]: c for c in b.driver.get_cookies()}
     assert cookies["inventory_console"]["httpOnly"] is True
@@ -229,8 +241,7 @@ def test_dispatcher_checks_reach_on_the_map(demo: LiveServer, browser: Browser) 
     browser.get(f"{base}/console/reach")
     Select(browser.driver.find_element(By.ID, "r-site")).select_by_value("DD-01")
     browser.driver.find_element(By.ID, "r-part").send_keys("FAN-X")
-    browser.driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
-    browser.collect()
+    browser.click_and_wait("form.filters button", "site_code=DD-01")
     text = browser.text()
     assert "DD-01" in text
     assert "SP-FAN-1" in text
@@ -251,8 +262,7 @@ def test_dispatcher_checks_reach_on_the_map(demo: LiveServer, browser: Browser) 
 
     browser.get(f"{base}/console/spares?lang=en")
     assert "Spares list" in browser.text()
-    browser.driver.find_element(By.CSS_SELECTOR, ".who button").click()
-    browser.collect()
+    browser.click_and_wait(".who button", "/console/sign-in")
     assert "/console/sign-in" in browser.driver.current_url
     browser.get(f"{base}/console/spares")
     assert "/console/sign-in" in browser.driver.current_url
