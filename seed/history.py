@@ -25,7 +25,7 @@ from inventory_service.lifecycle import loans, repairs, replacements, reservatio
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import DomainError
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import spares_list, stock, stocktakes
 from models import Device, Part, Reservation, Role, Site
 from models.device import Component, DeviceStatus
 from models.reservation import (
@@ -382,7 +382,7 @@ class History:
         at = _cst(self.today - timedelta(days=self.rng.randint(3, 6)), 15)
 
         def count(session: Session) -> int:
-            shelf = stock.export_rows(
+            shelf = spares_list.list_(
                 session,
                 actor=STOCKKEEPER,
                 filters=stock.SpareFilter(warehouse_code=warehouse_code, status=U.AVAILABLE),
@@ -391,7 +391,7 @@ class History:
             seen.append(StocktakeLine(part_number=None, serial="UNLABELLED-0001"))
             data = StocktakeCreate(counted=seen, note="季度盘点（演示）：一件未找到，一件无账")
             return (
-                stock.take_stock(
+                stocktakes.take(
                     session, actor=STOCKKEEPER, warehouse_code=warehouse_code, data=data
                 ).id
                 or 0

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.console import i18n, svg
 from api.deps import DatabaseDep, SessionDep, caller_of
 from api.web import CONSOLE_POLICY, self_only, templates
-from inventory_service.assets import places, register
+from inventory_service.assets import devices, places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import (
     DomainError,
@@ -34,7 +34,7 @@ from inventory_service.platform.settings import get_settings
 from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
 from inventory_service.reporting import reports, reports_export
-from inventory_service.warehouse import spares_export, stock
+from inventory_service.warehouse import spares_export, spares_list, stock
 from models import Role, UnitStatus
 
 COOKIE: Final = "inventory_console"
@@ -262,7 +262,7 @@ def spares_export_file(
 ) -> Response:
     """The spares list as the API exports it (CSV or XLSX), for the signed-in caller."""
     filters = _spare_filter(part_number, warehouse_code, status, genuine)
-    rows = stock.export_rows(session, actor=caller, filters=filters)
+    rows = spares_list.list_(session, actor=caller, filters=filters)
     file_lang = spares_export.Lang(lang)
     return Response(
         spares_export.render(rows, format, file_lang),
@@ -472,7 +472,7 @@ def find_device(
     serial: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> Response:
     """A device by its serial or a component's: straight to its page."""
-    found = register.find_by_serial(session, actor=caller, serial=serial.strip())
+    found = devices.find_by_serial(session, actor=caller, serial=serial.strip())
     if not found:
         return refusal(
             request, NotFound(f"no device with serial {serial!r}"), caller=caller, lang=lang
@@ -490,8 +490,8 @@ def device_page(
 ) -> HTMLResponse:
     """A device: its components, levels and history (the customer sees no actors)."""
     try:
-        view = register.get_device(session, actor=caller, device_id=device_id)
-        history = register.history(
+        view = devices.get(session, actor=caller, device_id=device_id)
+        history = devices.history(
             session, actor=caller, device_id=device_id, limit=200, cursor=None
         )
     except DomainError as exc:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
 
-from api.deps import FieldRole, Reader, SessionDep, Staff, Stockkeeper, allow
+from api.deps import FieldRole, LoanRole, Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep, IdempotencyRequired
 from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
 from inventory_service.lifecycle import loans, replacements, reservations
-from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import Role
 from models.reservation import (
     LoanCreate,
     LoanRead,
@@ -51,6 +47,7 @@ def list_reservations(
     """Reservations by status, ticket, engineer or site (staff only)."""
     page = reservations.list_reservations(
         session,
+        actor=actor,
         limit=limit,
         cursor=cursor,
         status=status,
@@ -64,7 +61,7 @@ def list_reservations(
 @reservation_router.get("/{reservation_id}", response_model=ReservationRead)
 def get_reservation(reservation_id: PathId, session: SessionDep, actor: Staff) -> ReservationRead:
     """One reservation (an overdue active hold reads as expired)."""
-    return reservations.get(session, reservation_id=reservation_id)
+    return reservations.get(session, actor=actor, reservation_id=reservation_id)
 
 
 @reservation_router.post("/{reservation_id}/cancel", response_model=ReservationRead)
@@ -124,7 +121,6 @@ def get_replacement(replacement_id: PathId, session: SessionDep, actor: Reader) 
 
 
 loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])
-LoanRole = Annotated[Caller, allow(Role.DISPATCHER, Role.WAREHOUSE)]
 
 
 @loan_router.post("", status_code=201, response_model=LoanRead)
@@ -155,7 +151,13 @@ def list_loans(
 ) -> PageOf[LoanRead]:
     """Loans by status or site; `overdue=true` lists those out past their due date."""
     page = loans.list_loans(
-        session, limit=limit, cursor=cursor, status=status, overdue=overdue, site_code=site_code
+        session,
+        actor=actor,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        overdue=overdue,
+        site_code=site_code,
     )
     return PageOf[LoanRead](items=page.items, next_cursor=page.next_cursor)
 
@@ -163,4 +165,4 @@ def list_loans(
 @loan_router.get("/{loan_id}", response_model=LoanRead)
 def get_loan(loan_id: PathId, session: SessionDep, actor: Staff) -> LoanRead:
     """One loan."""
-    return loans.get(session, loan_id=loan_id)
+    return loans.get(session, actor=actor, loan_id=loan_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.assets import register
 from inventory_service.lifecycle import reservations
 from inventory_service.platform.auth import Caller
@@ -188,7 +189,7 @@ def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead
 def get(session: Session, *, actor: Caller, replacement_id: int) -> ReplacementRead:
     """One replacement (a customer sees only those on its own devices)."""
     row = session.get(Replacement, replacement_id)
-    if row is None or (actor.is_customer and row.customer_id != actor.customer_id):
+    if row is None or not policy.owns(actor, row.customer_id):
         raise NotFound(f"replacement {replacement_id} not found")
     return read_rows(session, [row])[0]
 
@@ -204,9 +205,7 @@ def list_replacements(
     customer_code: str | None = None,
 ) -> Page[ReplacementRead]:
     """Replacements, scoped to the caller's customer."""
-    stmt = select(Replacement)
-    if actor.is_customer:
-        stmt = stmt.where(Replacement.customer_id == actor.customer_id)
+    stmt = policy.scope(select(Replacement), actor, col(Replacement.customer_id))
     if device_id is not None:
         stmt = stmt.where(Replacement.device_id == device_id)
     if site_code is not None:

@@ -32,6 +32,7 @@ from sqlalchemy import distinct, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import ValidationFailed
 from inventory_service.platform.progress import Progress
@@ -177,9 +178,9 @@ def _by_count(counter: Counter[str]) -> dict[str, int]:
 def _scope_customer(session: Session, actor: Caller, customer_code: str | None) -> int | None:
     """The customer id the report is limited to, or None for every customer."""
     if customer_code is None:
-        return actor.customer_id if actor.is_customer else None
+        return policy.customer_of(actor)
     found = session.exec(select(Customer.id).where(Customer.code == customer_code)).first()
-    if found is None or (actor.is_customer and found != actor.customer_id):
+    if found is None or not policy.owns(actor, found):
         raise ValidationFailed.field("customer_code", f"unknown customer {customer_code!r}")
     return found
 
