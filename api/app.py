@@ -24,8 +24,8 @@ from api.rest import (
     reports,
     spares,
 )
-from inventory_service import __version__
-from inventory_service.platform import events, startup
+from inventory_service import __version__, startup
+from inventory_service.platform import events
 from inventory_service.platform.db import Database, get_database
 from inventory_service.platform.settings import Settings, get_settings
 

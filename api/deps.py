@@ -12,13 +12,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
-from inventory_service.platform import auth
+from api import surface
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
-from inventory_service.platform.errors import Forbidden
-from models import Role
+from inventory_service.policy import Operation
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -50,23 +49,13 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="A token from `inventory-service token create`")
 
 
-def _authenticate(db: Database, token: str | None) -> Caller:
-    # A short read session of its own: authentication never holds the request's write lock.
-    with db.session() as session:
-        return auth.authenticate(session, token)
-
-
 async def get_caller(
     request: Request,
     db: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The authenticated caller (401 without a valid bearer token)."""
-    token = credentials.credentials if credentials else None
-    # A recently verified token is answered on the event loop; only a lookup leaves it.
-    caller = auth.cached_caller(token)
-    if caller is None:
-        caller = await run_in_threadpool(_authenticate, db, token)
+    caller = await surface.authenticate(db, credentials.credentials if credentials else None)
     request.state.caller = caller
     return caller
 
@@ -74,25 +63,22 @@ async def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def allow(*roles: Role) -> Any:
-    """A dependency that admits `admin` and the given roles, else 403."""
-    allowed = frozenset(roles) | {Role.ADMIN}
+def permit(operation: Operation) -> Any:
+    """The dependency admitting the roles `policy.ALLOWED` gives `operation` (else 403)."""
 
     async def check(caller: CallerDep) -> Caller:
-        if caller.role not in allowed:
-            raise Forbidden(f"role {caller.role.value!r} may not do this")
-        return caller
+        return policy.authorize(caller, operation)
 
-    check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by api.openapi
+    check.allowed_roles = policy.ALLOWED[operation]  # type: ignore[attr-defined]  # api.openapi
     return Depends(check)
 
 
-ALL_ROLES = tuple(Role)
-STAFF = tuple(r for r in Role if r is not Role.CUSTOMER)
-
-Reader = Annotated[Caller, allow(*ALL_ROLES)]
-Staff = Annotated[Caller, allow(*STAFF)]
-Admin = Annotated[Caller, allow()]
-Stockkeeper = Annotated[Caller, allow(Role.WAREHOUSE)]
-FieldRole = Annotated[Caller, allow(Role.ENGINEER, Role.DISPATCHER)]
-ReportReader = Annotated[Caller, allow(Role.REPORTER, Role.CUSTOMER)]
+# One name per operation of the policy's table; routes say which audience they serve.
+Reader = Annotated[Caller, permit(Operation.READ)]
+Staff = Annotated[Caller, permit(Operation.READ_INTERNAL)]
+Admin = Annotated[Caller, permit(Operation.ADMINISTER)]
+Stockkeeper = Annotated[Caller, permit(Operation.KEEP_STOCK)]
+FieldRole = Annotated[Caller, permit(Operation.FIELD_WORK)]
+Registrar = Annotated[Caller, permit(Operation.REGISTER)]
+LoanRole = Annotated[Caller, permit(Operation.LEND)]
+ReportReader = Annotated[Caller, permit(Operation.READ_REPORTS)]

@@ -1,4 +1,5 @@
-"""The one mapping from domain errors (and FastAPI's own) to the contract's error shape.
+"""REST's error handlers: domain errors (mapped once in `api.surface`) and FastAPI's own, in
+the contract's error shape.
 
 Every error body is `{"error": {"code", "message", "details"}}`; nothing unexpected leaks: a
 stack trace is logged with the request id and the client gets a masked 500.
@@ -22,19 +23,12 @@ from starlette.routing import compile_path
 from starlette.types import Scope
 
 from api.idempotency import ReplayResponse, replay_response
+from api.surface import error_body, status_of
 from inventory_service.platform import errors, idempotency
 from inventory_service.platform.logs import request_id_var
 
 log = logging.getLogger("inventory.api")
 
-STATUS: dict[type[errors.DomainError], int] = {
-    errors.Unauthorized: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.ValidationFailed: 422,
-    errors.PreconditionFailed: 412,
-}
 HTTP_CODES = {
     401: "unauthorized",
     403: "forbidden",
@@ -47,18 +41,6 @@ HTTP_CODES = {
     422: "validation_error",
     429: "too_many_requests",
 }
-
-
-def status_of(exc: errors.DomainError) -> int:
-    """The HTTP status of a domain error (its nearest mapped ancestor)."""
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
-
-
-def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details or []}}
 
 
 def domain_error_response(exc: errors.DomainError) -> JSONResponse:

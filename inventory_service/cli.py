@@ -1,4 +1,7 @@
-"""The `inventory-service` command: serve, migrate, seed, tokens and the operators' tools.
+"""The `inventory-service` command: serve, migrate, tokens and the operators' tools.
+
+The demo data adds `seed` and `token demo` through the `inventory_service.cli` entry point
+group (`seed/commands.py`), so imports keep flowing one way.
 
 Rules: every command works from any working directory; data goes to stdout (a token, a
 table, a CSV) and progress and diagnostics to stderr; a failure exits non-zero with a
@@ -10,8 +13,9 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 import typer
 
@@ -95,25 +99,14 @@ def serve(
     )
 
 
-@app.command()
-def seed() -> None:
-    """Load the Liaoning demo data (idempotent: a second run adds nothing)."""
-    from seed.loader import load_demo
-
-    db = get_database()
-    counts = load_demo(db, progress=True)
-    summary = ", ".join(f"{name}: {n}" for name, n in counts.items())
-    typer.echo(f"demo data loaded ({summary})", err=True)
-
-
 @app.command("verify-ledger")
 def verify_ledger() -> None:
     """Replay the movement ledger; exit 1 listing every unit it does not explain."""
-    from inventory_service.warehouse import stock
+    from inventory_service.warehouse import ledger
 
     with get_database().transaction(write=False) as session:
-        totals = stock.ledger_totals(session)
-        problems = stock.verify_ledger(session)
+        totals = ledger.totals(session)
+        problems = ledger.verify(session)
     for problem in problems:
         typer.echo(f"spare {problem.spare_id}\t{problem.serial}\t{problem.reason}")
     verdict = f"{len({p.spare_id for p in problems})} unit(s) do not replay" if problems else "ok"
@@ -303,18 +296,6 @@ def token_revoke(
     typer.echo(f"token {token_id} revoked", err=True)
 
 
-@token_app.command("demo")
-def token_demo() -> None:
-    """Replace the demo tokens: one per role, printed for the quick start."""
-    from seed.loader import demo_tokens
-
-    with get_database().transaction() as session:
-        issued = demo_tokens(session)
-    typer.echo("Demo tokens (press Authorize in /docs and paste one):")
-    for role, token in issued.items():
-        typer.echo(f"  {role:<10} {token}")
-
-
 @report_app.command("replacements")
 def report_replacements(
     month: Annotated[str | None, typer.Option(help="YYYY-MM, e.g. 2026-10.")] = None,
@@ -346,11 +327,11 @@ def report_replacements(
         month=month, quarter=quarter, date_from=date_from, date_to=date_to
     )
     with get_database().transaction(write=False) as session:
-        report = reports.replacement_report(
+        report = reports.report_data(
             session, actor=auth.SYSTEM, period=period, customer_code=customer, progress=True
         )
     if report_format is reports_export.ReportFormat.JSON:
-        data = report.model_dump_json(by_alias=True, indent=2).encode() + b"\n"
+        data = report.read().model_dump_json(by_alias=True, indent=2).encode() + b"\n"
     else:
         data = reports_export.render(report, report_format, report_lang)
     if output is None:
@@ -359,6 +340,59 @@ def report_replacements(
     else:
         output.write_bytes(data)
         typer.echo(f"{len(report.rows)} replacement(s) written to {output}", err=True)
+
+
+@report_app.command("failures")
+def report_failures(
+    quarter: Annotated[str, typer.Option(help="YYYY-Qn, e.g. 2026-Q4.")],
+    top: Annotated[int, typer.Option(help="How many parts to print.")] = 10,
+    customer: Annotated[str | None, typer.Option(help="Only this customer's devices.")] = None,
+) -> None:
+    """The parts with the highest annualised failure rate in a quarter (故障概率趋势)."""
+    from inventory_service.reporting import reports
+
+    with get_database().transaction(write=False) as session:
+        lines = reports.top_failures(
+            session, actor=auth.SYSTEM, quarter=quarter, customer_code=customer, top=top
+        )
+    if not lines:
+        typer.echo(f"no replacements in {quarter}", err=True)
+        return
+
+    def rate(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    heads = ("#", "part number", "name", "replaced", "installed", "rate/yr", "previous")
+    rows = [
+        (str(i), x.part_number, x.part_name, str(x.replacements), str(x.installed))
+        + (rate(x.annualised_rate), rate(x.previous_rate))
+        for i, x in enumerate(lines, start=1)
+    ]
+
+    def width(text: str) -> int:  # a CJK character takes two columns in a terminal
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    widths = [max(width(r[c]) for r in (heads, *rows)) for c in range(len(heads))]
+    for r in (heads, *rows):
+        cells = [
+            " " * (w - width(v)) + v if c in (0, 3, 4, 5, 6) else v + " " * (w - width(v))
+            for c, (v, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        typer.echo("  ".join(cells).rstrip())
+
+
+PLUGINS: Final = "inventory_service.cli"
+
+
+def install_plugins() -> None:
+    """Add the commands other installed packages register under the `inventory_service.cli`
+    entry point group: a callable taking (app, token_app). The demo data (`seed` and
+    `token demo`) registers itself that way, so this package never imports `seed`."""
+    for entry_point in entry_points(group=PLUGINS):
+        entry_point.load()(app, token_app)
+
+
+install_plugins()
 
 
 def main() -> None:

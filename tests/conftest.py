@@ -31,7 +31,7 @@ from inventory_service.platform import auth, migrate
 from inventory_service.platform.db import Database, normalize_url
 from inventory_service.platform.settings import Settings, replace_settings
 from inventory_service.reach import reachability
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import ledger
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -151,7 +151,7 @@ def db(db_url: str) -> Iterator[Database]:
 def assert_ledger_replays(db: Database) -> None:
     """After every test: the movement ledger replays to each unit's current state."""
     with db.transaction(write=False) as session:
-        problems = stock.verify_ledger(session)
+        problems = ledger.verify(session)
     assert not problems, f"the ledger does not replay: {problems}"
 
 

@@ -18,6 +18,7 @@ from models import (
     Part,
     RepairOrder,
     Replacement,
+    Reservation,
     Role,
     Site,
     SpareUnit,
@@ -223,6 +224,35 @@ def _ensure_places(
     return found_site, found_part, found_wh
 
 
+def _hold(
+    session: Session,
+    dev: Device,
+    new: SpareUnit,
+    *,
+    site_code: str,
+    part_number: str,
+    serial: str,
+    engineer: str,
+) -> Reservation:
+    """The unit `new` reserved for the device `dev` (ticket `T-<serial>`)."""
+    from inventory_service.lifecycle import reservations
+    from models.reservation import ReservationCreate
+
+    return reservations.reserve(
+        session,
+        actor=ACTOR,
+        data=ReservationCreate(
+            site_code=site_code,
+            part_number=part_number,
+            ticket=f"T-{serial}",
+            engineer=engineer,
+            device_id=dev.id,
+            spare_id=new.id,
+            require_within_deadline=False,
+        ),
+    )
+
+
 def replacement_row(
     session: Session,
     serial: str,
@@ -236,12 +266,15 @@ def replacement_row(
     reason: str = "电源模块故障",
     fault_impact: str = "单电源运行，业务未中断",
     engineer: str = "王工",
+    arrival_minutes: int | None = None,
+    **fault_record: Any,
 ) -> Replacement:
     """One replacement at `replaced_at`, `duration_minutes` after the fault was reported,
     made through the lifecycle: a device with the part in slot PSU1 (`OLD-<serial>`), a unit
-    received (`NEW-<serial>`), reserved for the device and recorded as its replacement."""
-    from inventory_service.lifecycle import replacements, reservations
-    from models.reservation import FaultLevel, ReplacementCreate, ReservationCreate
+    received (`NEW-<serial>`), reserved for the device and recorded as its replacement; the
+    engineer arrived `arrival_minutes` after the report (no arrival when None)."""
+    from inventory_service.lifecycle import replacements
+    from models.reservation import FaultLevel, ReplacementCreate
 
     site_, _, wh = _ensure_places(
         session, customer_code=customer_code, site_code=site_code, part_number=part_number
@@ -255,21 +288,18 @@ def replacement_row(
         components=[("PSU1", part_number, f"OLD-{serial}")],
     )
     new = spare(session, f"NEW-{serial}", part_number=part_number, warehouse_code=wh.code)
-    held = reservations.reserve(
+    held = _hold(
         session,
-        actor=ACTOR,
-        data=ReservationCreate(
-            site_code=site_.code,
-            part_number=part_number,
-            ticket=f"T-{serial}",
-            engineer=engineer,
-            device_id=dev.id,
-            spare_id=new.id,
-            require_within_deadline=False,
-        ),
+        dev,
+        new,
+        site_code=site_.code,
+        part_number=part_number,
+        serial=serial,
+        engineer=engineer,
     )
     assert held.id is not None
     assert dev.id is not None
+    reported = replaced_at - timedelta(minutes=duration_minutes)
     return replacements.record(
         session,
         actor=ACTOR,
@@ -280,10 +310,14 @@ def replacement_row(
             reason=reason,
             fault_level=FaultLevel(fault_level),
             fault_impact=fault_impact,
-            fault_reported_at=replaced_at - timedelta(minutes=duration_minutes),
+            fault_reported_at=reported,
+            arrived_at=None
+            if arrival_minutes is None
+            else reported + timedelta(minutes=arrival_minutes),
             replaced_at=replaced_at,
             customer_confirmed_by="客户-李",
             engineer_confirmed_by=engineer,
+            **fault_record,
         ),
     )
 

@@ -14,26 +14,25 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from graphql import GraphQLError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
+from strawberry.permission import BasePermission
+from strawberry.types import Info
 
+from api import surface
+from api.surface import graphql_error
+from inventory_service import policy
 from inventory_service.platform import auth, idempotency
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
-from inventory_service.platform.errors import DomainError
-from models import Role
+from inventory_service.platform.errors import DomainError, Unauthorized
+from inventory_service.policy import Operation
 
 T = TypeVar("T")
 L = TypeVar("L")
-
-
-def graphql_error(exc: DomainError) -> GraphQLError:
-    """A domain error as GraphQL reports it: same message, same code as REST."""
-    return GraphQLError(exc.message, extensions={"code": exc.code, "details": exc.details})
 
 
 class Context(BaseContext):
@@ -49,9 +48,7 @@ class Context(BaseContext):
     def caller(self) -> Caller:
         """Who is calling (a websocket authenticates at `connection_init`, before any operation)."""
         if self._caller is None:
-            raise GraphQLError(
-                "missing bearer token", extensions={"code": "unauthorized", "details": []}
-            )
+            raise graphql_error(Unauthorized("missing bearer token"))
         return self._caller
 
     def authenticate(self, token: str | None) -> Caller:
@@ -90,15 +87,6 @@ class Context(BaseContext):
             except DomainError as exc:
                 raise graphql_error(exc) from exc
 
-    def require(self, *roles: Role) -> Caller:
-        """The caller, if its role is admin or one of `roles`; else `forbidden`."""
-        if self.caller.role is not Role.ADMIN and self.caller.role not in roles:
-            raise GraphQLError(
-                f"role {self.caller.role.value!r} may not do this",
-                extensions={"code": "forbidden", "details": []},
-            )
-        return self.caller
-
     def loader(self, name: str, factory: Callable[[], L]) -> L:
         """The request's DataLoader called `name`, created on first use."""
         if name not in self.loaders:
@@ -128,12 +116,7 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
     token = bearer(connection.headers.get("authorization"))
     caller: Caller | None = None
     if token is not None or not isinstance(connection, WebSocket):
-
-        def authenticate() -> Caller:
-            with db.session() as session:
-                return auth.authenticate(session, token)
-
-        caller = await run_in_threadpool(authenticate)
+        caller = await surface.authenticate(db, token)
         connection.state.caller = caller
     context = Context(db=db, caller=caller)
     try:
@@ -142,7 +125,32 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
         await run_in_threadpool(context.close)
 
 
-REFUSAL = "refusal"
+def _claim_and_run(
+    ctx: Context, *, key: str, digest: str, operation: str, fn: Callable[[Session], Any]
+) -> Any:
+    """Claim the key, then do the work and store its answer (or its refusal) under it."""
+    outcome = idempotency.claim(
+        ctx.db,
+        token_id=ctx.caller.token_id,
+        key=key,
+        method="GRAPHQL",
+        path=operation,
+        digest=digest,
+    )
+    if isinstance(outcome, idempotency.Replay):
+        return outcome
+    try:
+        with ctx.db.transaction(write=True) as session:
+            answer = fn(session)
+            idempotency.complete(session, outcome, status_code=200, body=answer)
+            return answer
+    except DomainError as exc:
+        status_code, body = surface.refusal(exc)
+        idempotency.complete_separately(ctx.db, outcome, status_code=status_code, body=body)
+        raise
+    except Exception:
+        idempotency.release(ctx.db, outcome)
+        raise
 
 
 async def idempotent_write(
@@ -156,7 +164,8 @@ async def idempotent_write(
     """Run a mutation once per Idempotency-Key, as REST does: a retry replays the first answer.
 
     `fn(session)` does the work and returns the JSON-able answer; it is stored in the same
-    transaction as the work. A refusal (domain error) is stored and raised again on retries.
+    transaction as the work. A refusal is stored as REST stores it (`surface.refusal`: the
+    same status and error body) and raised again on retries.
     """
     try:
         idempotency.check_key(key)
@@ -164,47 +173,42 @@ async def idempotent_write(
         raise graphql_error(exc) from exc
     body = json.dumps(payload, default=str).encode()
     digest = idempotency.request_hash("GRAPHQL", operation, body)
-
-    def run() -> Any:
-        outcome = idempotency.claim(
-            ctx.db,
-            token_id=ctx.caller.token_id,
-            key=key,
-            method="GRAPHQL",
-            path=operation,
-            digest=digest,
-        )
-        if isinstance(outcome, idempotency.Replay):
-            return outcome
-        try:
-            with ctx.db.transaction(write=True) as session:
-                answer = fn(session)
-                idempotency.complete(session, outcome, status_code=200, body=answer)
-                return answer
-        except DomainError as exc:
-            idempotency.complete_separately(
-                ctx.db,
-                outcome,
-                status_code=409,
-                body={REFUSAL: {"code": exc.code, "message": exc.message, "details": exc.details}},
-            )
-            raise
-        except Exception:
-            idempotency.release(ctx.db, outcome)
-            raise
-
     async with ctx._lock:
         try:
-            result = await run_in_threadpool(run)
+            result = await run_in_threadpool(
+                _claim_and_run, ctx, key=key, digest=digest, operation=operation, fn=fn
+            )
         except DomainError as exc:
             raise graphql_error(exc) from exc
     if isinstance(result, idempotency.Replay):
-        body = result.body
-        if isinstance(body, dict) and REFUSAL in body:
-            refusal = body[REFUSAL]
-            raise GraphQLError(
-                refusal["message"],
-                extensions={"code": refusal["code"], "details": refusal["details"]},
-            )
-        return body
+        refused = surface.stored_refusal_error(result.body)
+        if refused is not None:
+            raise refused
+        return result.body
     return result
+
+
+def permission(operation: Operation) -> type[BasePermission]:
+    """The strawberry permission admitting the roles `policy.ALLOWED` gives `operation`."""
+
+    class Allowed(BasePermission):
+        message = "forbidden"
+
+        def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+            try:
+                policy.authorize(info.context.caller, operation)
+            except DomainError as exc:
+                raise graphql_error(exc) from exc
+            return True
+
+    Allowed.__name__ = Allowed.__qualname__ = f"May{operation.name.title().replace('_', '')}"
+    return Allowed
+
+
+# Generated from the policy's one table: one permission class per operation.
+PERMISSIONS: dict[Operation, type[BasePermission]] = {op: permission(op) for op in Operation}
+
+
+def may(operation: Operation) -> list[type[BasePermission]]:
+    """A field's `permission_classes` for `operation`."""
+    return [PERMISSIONS[operation]]

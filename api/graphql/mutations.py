@@ -10,10 +10,12 @@ from sqlmodel import Session
 from strawberry.types import Info
 
 from api.graphql import types as t
-from api.graphql.context import Context, graphql_error, idempotent_write
+from api.graphql.context import Context, idempotent_write, may
+from api.surface import graphql_error
 from inventory_service.lifecycle import repairs, replacements, reservations
 from inventory_service.platform.errors import ValidationFailed
-from models import Role, bounds
+from inventory_service.policy import Operation
+from models import bounds
 from models.reservation import (
     RepairCreate,
     RepairOutcome,
@@ -21,12 +23,12 @@ from models.reservation import (
     RepairReceive,
     ReplacementCreate,
     ReplacementRead,
+    ReplacementUpdate,
     ReservationCreate,
     ReservationRead,
 )
 
 Ctx = Info[Context, None]
-FIELD = (Role.ENGINEER, Role.DISPATCHER)
 
 
 def parse(model: type[Any], raw: dict[str, Any]) -> Any:
@@ -51,12 +53,15 @@ def _int(value: strawberry.ID | None) -> int | None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Hold the best genuine unit for a ticket (idempotent).")
+    @strawberry.mutation(
+        description="Hold the best genuine unit for a ticket (idempotent).",
+        permission_classes=may(Operation.FIELD_WORK),
+    )
     async def reserve(
         self, info: Ctx, input: t.ReserveInput, idempotency_key: str
     ) -> t.Reservation:
         ctx = info.context
-        actor = ctx.require(*FIELD)
+        actor = ctx.caller
         raw = strawberry.asdict(input)
         raw["device_id"] = _int(input.device_id)
         raw["spare_id"] = _int(input.spare_id)
@@ -71,10 +76,13 @@ class Mutation:
         )
         return t.Reservation.from_pydantic(ReservationRead.model_validate(answer))
 
-    @strawberry.mutation(description="Release a hold; a dispatched unit comes back to stock.")
+    @strawberry.mutation(
+        description="Release a hold; a dispatched unit comes back to stock.",
+        permission_classes=may(Operation.FIELD_WORK),
+    )
     async def cancel_reservation(self, info: Ctx, id: strawberry.ID) -> t.Reservation:
         ctx = info.context
-        actor = ctx.require(*FIELD)
+        actor = ctx.caller
 
         def work(session: Session, reservation_id: int) -> ReservationRead:
             done = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
@@ -82,10 +90,13 @@ class Mutation:
 
         return t.Reservation.from_pydantic(await ctx.write(work, _int(id)))
 
-    @strawberry.mutation(description="The warehouse hands the reserved unit over.")
+    @strawberry.mutation(
+        description="The warehouse hands the reserved unit over.",
+        permission_classes=may(Operation.KEEP_STOCK),
+    )
     async def dispatch_reservation(self, info: Ctx, id: strawberry.ID) -> t.Reservation:
         ctx = info.context
-        actor = ctx.require(Role.WAREHOUSE)
+        actor = ctx.caller
 
         def work(session: Session, reservation_id: int) -> ReservationRead:
             done = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
@@ -93,10 +104,13 @@ class Mutation:
 
         return t.Reservation.from_pydantic(await ctx.write(work, _int(id)))
 
-    @strawberry.mutation(description="Record a replacement confirmed by both sides.")
+    @strawberry.mutation(
+        description="Record a replacement confirmed by both sides.",
+        permission_classes=may(Operation.FIELD_WORK),
+    )
     async def record_replacement(self, info: Ctx, input: t.ReplacementInput) -> t.Replacement:
         ctx = info.context
-        actor = ctx.require(*FIELD)
+        actor = ctx.caller
         raw = strawberry.asdict(input)
         raw["reservation_id"] = _int(input.reservation_id)
         raw["device_id"] = _int(input.device_id)
@@ -108,12 +122,34 @@ class Mutation:
 
         return t.Replacement.from_pydantic(await ctx.write(work))
 
-    @strawberry.mutation(description="Send a faulty unit to its vendor (faulty → at_repair).")
+    @strawberry.mutation(
+        description="Complete the fault record (`PATCH /replacements/{id}`); each change is "
+        "kept in the replacement's edit history.",
+        permission_classes=may(Operation.FIELD_WORK),
+    )
+    async def update_replacement(
+        self, info: Ctx, id: strawberry.ID, input: t.ReplacementPatchInput
+    ) -> t.Replacement:
+        ctx = info.context
+        actor = ctx.caller
+        raw = {name: value for name, value in vars(input).items() if value is not strawberry.UNSET}
+        data = parse(ReplacementUpdate, raw)
+
+        def work(session: Session, replacement_id: int) -> ReplacementRead:
+            row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
+            return replacements.read_rows(session, [row])[0]
+
+        return t.Replacement.from_pydantic(await ctx.write(work, _int(id)))
+
+    @strawberry.mutation(
+        description="Send a faulty unit to its vendor (faulty → at_repair).",
+        permission_classes=may(Operation.KEEP_STOCK),
+    )
     async def send_to_repair(
         self, info: Ctx, spare_id: strawberry.ID, vendor: str, rma_number: str
     ) -> t.Repair:
         ctx = info.context
-        actor = ctx.require(Role.WAREHOUSE)
+        actor = ctx.caller
         data = parse(
             RepairCreate, {"spare_id": _int(spare_id), "vendor": vendor, "rma_number": rma_number}
         )
@@ -123,10 +159,13 @@ class Mutation:
 
         return t.Repair.from_pydantic(await ctx.write(work))
 
-    @strawberry.mutation(description="Close a repair order: repaired or scrapped.")
+    @strawberry.mutation(
+        description="Close a repair order: repaired or scrapped.",
+        permission_classes=may(Operation.KEEP_STOCK),
+    )
     async def receive_repair(self, info: Ctx, id: strawberry.ID, outcome: str) -> t.Repair:
         ctx = info.context
-        actor = ctx.require(Role.WAREHOUSE)
+        actor = ctx.caller
         data: RepairReceive = parse(RepairReceive, {"outcome": outcome})
         repair_id = _int(id)
 

@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from api.deps import FieldRole, Reader, SessionDep, allow
+from api.deps import FieldRole, Reader, Registrar, SessionDep
 from api.idempotency import IdempotencyDep, _body
 from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
-from inventory_service.assets import device_import, register
+from inventory_service.assets import device_import, devices, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus, Role, bounds
+from models import DeviceStatus, bounds
 from models.base import Reference as ReferenceText
 from models.device import (
     ComponentInstall,
@@ -29,7 +29,6 @@ from models.device import (
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
-Registrar = Annotated[Caller, allow(Role.DISPATCHER)]
 IfMatch = Annotated[
     str | None,
     Header(
@@ -63,7 +62,7 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 def _answer(session: SessionDep, actor: Caller, device_id: int, response: Response) -> DeviceRead:
-    view = register.get_device(session, actor=actor, device_id=device_id)
+    view = devices.get(session, actor=actor, device_id=device_id)
     response.headers["ETag"] = etag(view.version)
     return view.device
 
@@ -75,7 +74,7 @@ def create_device(
     """Register a device with its components (admin, dispatcher); 409 on a known serial."""
     device = register.create_device(session, actor=actor, data=data)
     assert device.id is not None
-    view = register.get_device(session, actor=actor, device_id=device.id)
+    view = devices.get(session, actor=actor, device_id=device.id)
     return idem.respond(session, 201, view.device)
 
 
@@ -170,7 +169,7 @@ def list_devices(
     cursor: Cursor = None,
 ) -> Response:
     """Devices the caller may see, with their components, filtered."""
-    filters = register.DeviceFilter(
+    filters = devices.DeviceFilter(
         serial=serial,
         site_code=site_code,
         model=model,
@@ -181,7 +180,7 @@ def list_devices(
         vendor=vendor,
         patch_level_below=patch_level_below,
     )
-    page = register.list_devices(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
+    page = devices.list_(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
     body = PageOf[DeviceRead](items=[v.device for v in page.items], next_cursor=page.next_cursor)
     # The lookup by serial is a hot path: serialize once here instead of FastAPI validating
     # the response model again (one more thread-pool hop); the schema still documents it.
@@ -225,7 +224,7 @@ def device_history(
     cursor: Cursor = None,
 ) -> PageOf[DeviceHistoryRead]:
     """Every change of the device, oldest first, with before/after, actor and time."""
-    page = register.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
+    page = devices.history(session, actor=actor, device_id=device_id, limit=limit, cursor=cursor)
     return PageOf[DeviceHistoryRead](items=page.items, next_cursor=page.next_cursor)
 
 
@@ -247,7 +246,7 @@ def install_component(
         serial=data.serial,
         reference=data.reference,
     )
-    view = register.get_device(session, actor=actor, device_id=device_id)
+    view = devices.get(session, actor=actor, device_id=device_id)
     return idem.respond(session, 201, view.device)
 
 
@@ -270,7 +269,7 @@ def swap_component(
         serial=data.serial,
         reference=data.reference,
     )
-    view = register.get_device(session, actor=actor, device_id=device_id)
+    view = devices.get(session, actor=actor, device_id=device_id)
     return idem.respond(session, 200, view.device)
 
 

@@ -50,6 +50,7 @@ def list_repairs(
     """Repair orders, by status, vendor, RMA number or unit."""
     page = repairs.list_orders(
         session,
+        actor=actor,
         limit=limit,
         cursor=cursor,
         status=status,
@@ -63,4 +64,4 @@ def list_repairs(
 @router.get("/{repair_id}", response_model=RepairRead)
 def get_repair(repair_id: PathId, session: SessionDep, actor: Staff) -> RepairRead:
     """One repair order."""
-    return repairs.get(session, repair_id=repair_id)
+    return repairs.get(session, actor=actor, repair_id=repair_id)

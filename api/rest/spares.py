@@ -12,7 +12,8 @@ from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep
 from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, PathId, ShortFilter, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from inventory_service.warehouse import spares_export, stock
+from inventory_service.warehouse import spares_export, spares_list, stock
+from inventory_service.warehouse import stocktakes as stocktakes_service
 from inventory_service.warehouse.spares_export import ExportFormat, Lang
 from models import UnitStatus
 from models.ledger import MovementRead
@@ -102,7 +103,7 @@ def export_spares(
     lang: Annotated[Lang, Query(description="Headings and values: en or zh")] = Lang.EN,
 ) -> Response:
     """The spares list (备品备件清单) for the customer's inspection: units held, by part."""
-    rows = stock.export_rows(session, actor=actor, filters=filters)
+    rows = spares_list.list_(session, actor=actor, filters=filters)
     name = spares_export.filename(format, lang)
     return Response(
         spares_export.render(rows, format, lang),
@@ -181,8 +182,8 @@ def create_stocktake(
     idem: IdempotencyDep,
 ) -> object:
     """Compare the serials counted on the shelves with the books (a report; no unit changes)."""
-    record = stock.take_stock(session, actor=actor, warehouse_code=code, data=data)
-    return idem.respond(session, 201, stock.stocktake_read(record, code))
+    record = stocktakes_service.take(session, actor=actor, warehouse_code=code, data=data)
+    return idem.respond(session, 201, stocktakes_service.to_read(record, code))
 
 
 @stocktakes.get("", response_model=PageOf[StocktakeRead])
@@ -194,7 +195,7 @@ def list_stocktakes(
     cursor: Cursor = None,
 ) -> PageOf[StocktakeRead]:
     """The warehouse's stocktakes, oldest first."""
-    page = stock.list_stocktakes(session, warehouse_code=code, limit=limit, cursor=cursor)
+    page = stocktakes_service.list_(session, warehouse_code=code, limit=limit, cursor=cursor)
     return page_of(page, lambda item: item)
 
 
@@ -203,4 +204,4 @@ def get_stocktake(
     code: CodePath, stocktake_id: PathId, session: SessionDep, actor: Staff
 ) -> StocktakeRead:
     """One stocktake with its report."""
-    return stock.get_stocktake(session, warehouse_code=code, stocktake_id=stocktake_id)
+    return stocktakes_service.get(session, warehouse_code=code, stocktake_id=stocktake_id)

@@ -6,7 +6,7 @@ Rules that always hold here:
 - The same rules as the single reads: substitutes use `catalogue.part_may_replace`; a
   customer sees movements without actors or references, as `stock.movements` shows them.
   The parents handed in (spare units) were already read through the caller's scope.
-- Sites and devices are read through the same scope as `places` and `register` (their
+- Sites and devices are read through the same scope as `places` and `devices` (their
   scoping and row-building helpers, not a copy): a customer never gets another's.
 - Nested lists are capped like every list (`check_limit`: at most 500 per parent).
 - Queries never write.
@@ -20,7 +20,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from inventory_service.assets import places, register
+from inventory_service import policy
+from inventory_service.assets import devices, places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.pagination import check_limit
 from inventory_service.warehouse import catalogue
@@ -93,9 +94,10 @@ def movements_by_spare(
     for movement, src, dst in session.exec(stmt).all():
         answer.setdefault(movement.spare_id, []).append(
             MovementRead.model_validate(
-                movement.model_dump()
-                | {"from_warehouse_code": src, "to_warehouse_code": dst}
-                | ({"actor": "contractor", "reference": None} if actor.is_customer else {})
+                policy.redact(
+                    actor,
+                    movement.model_dump() | {"from_warehouse_code": src, "to_warehouse_code": dst},
+                )
             )
         )
     return answer
@@ -133,13 +135,13 @@ def devices_by_site(
         .subquery()
     )
     stmt = (
-        register._scoped(register._device_rows(), actor)
+        devices.scoped(devices.device_rows(), actor)
         .join(ranked, ranked.c.id == col(Device.id))
         .where(ranked.c.rank <= limit)
         .order_by(col(Device.id))
     )
     answer: dict[str, list[DeviceRead]] = {}
-    for view in register._views(session, session.execute(stmt).all()):
+    for view in devices.views(session, session.execute(stmt).all()):
         answer.setdefault(view.device.site_code, []).append(view.device)
     return answer
 
@@ -165,10 +167,9 @@ def history_by_device(
         .where(ranked.c.rank <= limit)
         .order_by(col(DeviceHistory.device_id), col(DeviceHistory.id))
     ).all()
-    hidden = {"actor": "contractor", "reference": None} if actor.is_customer else {}
     answer: dict[int, list[DeviceHistoryRead]] = {}
     for row in rows:
         answer.setdefault(row.device_id, []).append(
-            DeviceHistoryRead.model_validate(row.model_dump() | hidden)
+            DeviceHistoryRead.model_validate(policy.redact(actor, row.model_dump()))
         )
     return answer

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import Conflict, NotFound, ValidationFailed
@@ -43,9 +44,7 @@ def list_customers(
     session: Session, *, actor: Caller, limit: int, cursor: str | None, code: str | None = None
 ) -> Page[Customer]:
     """Customers visible to the caller, by id."""
-    stmt = select(Customer)
-    if actor.is_customer:
-        stmt = stmt.where(Customer.id == actor.customer_id)
+    stmt = policy.scope(select(Customer), actor, col(Customer.id))
     if code is not None:
         stmt = stmt.where(Customer.code == code)
     return paginate(session, stmt, id_column=Customer.id, limit=limit, cursor=cursor)
@@ -54,7 +53,7 @@ def list_customers(
 def get_customer(session: Session, *, actor: Caller, code: str) -> Customer:
     """One customer by code, if the caller may see it."""
     customer = session.exec(select(Customer).where(Customer.code == code)).first()
-    if customer is None or (actor.is_customer and customer.id != actor.customer_id):
+    if customer is None or not policy.owns(actor, customer.id):
         raise NotFound(f"customer {code!r} not found")
     return customer
 
@@ -113,9 +112,7 @@ def update_site(session: Session, *, actor: Caller, code: str, data: SiteUpdate)
 
 
 def _site_scope(stmt: SelectOfScalar[Site], actor: Caller) -> SelectOfScalar[Site]:
-    if actor.is_customer:
-        return stmt.where(Site.customer_id == actor.customer_id)
-    return stmt
+    return policy.scope(stmt, actor, col(Site.customer_id))
 
 
 def get_site(session: Session, *, actor: Caller, code: str) -> Site:

@@ -1,4 +1,4 @@
-"""The device register (设备档案): devices at customers' sites, their components, their history.
+"""The device register (设备档案): devices at customers' sites, changes to devices and components.
 
 Rules that always hold here:
 - Device serials are unique; a component serial is unique among installed components (a
@@ -10,23 +10,15 @@ Rules that always hold here:
   reference; and bumps `Device.version` (the ETag), so a stale `If-Match` is refused.
   A PATCH that changes nothing writes nothing.
 - Device status changes follow `ALLOWED` through `transition`; `retired` is terminal.
-- A `customer` caller sees only devices at its own customer's sites; others are NotFound.
-  History shown to a customer names no actors or references (they name engineers, tickets).
-- `patch_level_below=X` compares levels by `version_key` (natural order, see there); devices
-  without a patch level are not "below" anything. Queries never write.
+- Reading the register (scope, filters, history) is `devices`; this module only writes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from itertools import groupby
 from typing import Any, Final
 
-from sqlalchemy import Integer, Select, bindparam, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from inventory_service.platform.auth import Caller
@@ -39,14 +31,10 @@ from inventory_service.platform.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from inventory_service.platform.pagination import Page, check_limit, decode_cursor, encode_cursor
-from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site, bounds
+from models import Component, Device, DeviceHistory, DeviceStatus, Part, Site, bounds
 from models.base import utcnow
 from models.device import (
-    ComponentRead,
     DeviceCreate,
-    DeviceHistoryRead,
-    DeviceRead,
     DeviceUpdate,
 )
 
@@ -63,293 +51,6 @@ ALLOWED: Final[dict[DeviceStatus, frozenset[DeviceStatus]]] = {
 }
 LEVELS: Final = ("firmware_version", "patch_level", "microcode_level")
 PATCHABLE: Final = ("hostname", *LEVELS, "config", "status")
-
-# --- Version-aware comparison --------------------------------------------------------------
-
-_TOKEN = re.compile(r"(\d+)|([^\W\d_]+)")
-
-
-def version_key(level: str) -> tuple[tuple[int, int, str], ...]:
-    """A sort key comparing levels the way engineers read them (natural order).
-
-    The text is cut into runs of digits and runs of letters; every other character (`.`,
-    `-`, `_`, spaces) only separates runs. Runs compare one by one: numbers by value
-    (`SPC600` > `SPC90`), letters case-insensitively, and a number before letters at the same
-    place (`FW860.90` < `FW860.A0`); when one level is a prefix of the other, the shorter is
-    lower (`7.3` < `7.3.2`). So `V800R021C10SPC600` < `V800R021C10SPC700` < `V800R022C00`.
-    """
-    return tuple(
-        (0, int(digits), "") if digits else (1, 0, letters.casefold())
-        for digits, letters in _TOKEN.findall(level)
-    )
-
-
-def is_below(level: str | None, bound: str) -> bool:
-    """Is `level` strictly below `bound` in `version_key` order? A missing level is not."""
-    return level is not None and version_key(level) < version_key(bound)
-
-
-# --- Reads ----------------------------------------------------------------------------------
-
-_DEVICE_COLUMNS: Final = (
-    col(Device.id),
-    col(Site.code),
-    col(Customer.code),
-    col(Device.vendor),
-    col(Device.model),
-    col(Device.hostname),
-    col(Device.serial),
-    col(Device.status),
-    col(Device.firmware_version),
-    col(Device.patch_level),
-    col(Device.microcode_level),
-    col(Device.config),
-    col(Device.created_at),
-    col(Device.updated_at),
-    col(Device.version),
-)
-_READ_FIELDS: Final = (
-    "id",
-    "site_code",
-    "customer_code",
-    "vendor",
-    "model",
-    "hostname",
-    "serial",
-    "status",
-    "firmware_version",
-    "patch_level",
-    "microcode_level",
-    "config",
-    "created_at",
-    "updated_at",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceFilter:
-    serial: str | None = None
-    site_code: str | None = None
-    model: str | None = None
-    status: DeviceStatus | None = None
-    customer_code: str | None = None
-    firmware_version: str | None = None
-    patch_level: str | None = None
-    vendor: str | None = None
-    patch_level_below: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceView:
-    """A device as read, with the version its ETag carries."""
-
-    device: DeviceRead
-    version: int
-
-
-def _device_rows() -> Select[Any]:
-    return (
-        sa_select(*_DEVICE_COLUMNS)
-        .join(Site, col(Site.id) == col(Device.site_id))
-        .join(Customer, col(Customer.id) == col(Site.customer_id))
-    )
-
-
-def _scoped(stmt: Select[Any], actor: Caller) -> Select[Any]:
-    if actor.is_customer:
-        return stmt.where(col(Site.customer_id) == actor.customer_id)
-    return stmt
-
-
-def _filtered(stmt: Select[Any], f: DeviceFilter) -> Select[Any]:
-    if f.serial is not None:
-        # Either the device's serial or an installed component's: two unique-index probes.
-        component_device = (
-            sa_select(col(Component.device_id)).where(col(Component.serial) == f.serial)
-        ).scalar_subquery()
-        stmt = stmt.where(or_(col(Device.serial) == f.serial, col(Device.id) == component_device))
-    if f.site_code is not None:
-        stmt = stmt.where(col(Site.code) == f.site_code)
-    if f.customer_code is not None:
-        stmt = stmt.where(col(Customer.code) == f.customer_code)
-    for column, value in (
-        (Device.model, f.model),
-        (Device.status, f.status.value if f.status else None),
-        (Device.firmware_version, f.firmware_version),
-        (Device.patch_level, f.patch_level),
-        (Device.vendor, f.vendor),
-    ):
-        if value is not None:
-            stmt = stmt.where(col(column) == value)
-    if f.patch_level_below is not None:
-        stmt = stmt.where(col(Device.patch_level).is_not(None))
-    return stmt
-
-
-def _components(session: Session, device_ids: Iterable[int]) -> dict[int, list[ComponentRead]]:
-    ids = list(device_ids)
-    found: dict[int, list[ComponentRead]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    rows = session.execute(
-        sa_select(
-            col(Component.device_id),
-            col(Component.id),
-            col(Component.slot),
-            col(Part.part_number),
-            col(Component.serial),
-            col(Component.installed_at),
-        )
-        .join(Part, col(Part.id) == col(Component.part_id))
-        .where(col(Component.device_id).in_(ids))
-        .order_by(col(Component.device_id), col(Component.slot))
-    ).all()
-    for device_id, cid, slot, part_number, serial, installed_at in rows:
-        found[device_id].append(
-            ComponentRead(
-                id=cid,
-                slot=slot,
-                part_number=part_number,
-                serial=serial,
-                installed_at=installed_at,
-            )
-        )
-    return found
-
-
-def _views(session: Session, rows: Sequence[Any]) -> list[DeviceView]:
-    components = _components(session, (row[0] for row in rows))
-    views = []
-    for row in rows:
-        fields = dict(zip(_READ_FIELDS, row, strict=False))
-        fields["components"] = components[row[0]]
-        views.append(DeviceView(device=DeviceRead.model_validate(fields), version=row[-1]))
-    return views
-
-
-def get_device(session: Session, *, actor: Caller, device_id: int) -> DeviceView:
-    """One device with its components, if the caller may see it."""
-    row = session.execute(_scoped(_device_rows().where(col(Device.id) == device_id), actor)).first()
-    if row is None:
-        raise NotFound(f"device {device_id} not found")
-    return _views(session, [row])[0]
-
-
-_SCAN_BATCH: Final = 1000  # rows read at a time when a filter is applied in Python
-_OWNER: Final = aliased(Component)
-# The hot path (PERFORMANCE.md: lookups by serial): one statement, built once, columns only;
-# the device by its serial or by an installed component's (two unique-index probes), its
-# components joined in, the customer scope as a parameter (NULL: every customer).
-_BY_SERIAL: Final = (
-    sa_select(
-        *_DEVICE_COLUMNS,
-        col(Component.id),
-        col(Component.slot),
-        col(Part.part_number),
-        col(Component.serial),
-        col(Component.installed_at),
-    )
-    .join(Site, col(Site.id) == col(Device.site_id))
-    .join(Customer, col(Customer.id) == col(Site.customer_id))
-    .outerjoin(Component, col(Component.device_id) == col(Device.id))
-    .outerjoin(Part, col(Part.id) == col(Component.part_id))
-    .where(
-        or_(
-            col(Device.serial) == bindparam("serial"),
-            col(Device.id)
-            == sa_select(col(_OWNER.device_id))
-            .where(col(_OWNER.serial) == bindparam("serial"))
-            .scalar_subquery(),
-        ),
-        or_(
-            bindparam("customer_id", type_=Integer).is_(None),
-            col(Site.customer_id) == bindparam("customer_id", type_=Integer),
-        ),
-    )
-    .order_by(col(Device.id), col(Component.slot))
-)
-_SERIAL_ONLY: Final = DeviceFilter()
-
-
-def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[DeviceView]:
-    """The devices (at most two) the caller may see with this serial or a component's."""
-    rows = session.connection().execute(
-        _BY_SERIAL, {"serial": serial, "customer_id": actor.customer_id}
-    )
-    width = len(_DEVICE_COLUMNS)
-    views: list[DeviceView] = []
-    for _, group in groupby(rows, key=lambda r: r[0]):
-        first = next(group)
-        fields = dict(zip(_READ_FIELDS, first, strict=False))
-        fields["components"] = [
-            ComponentRead.model_construct(
-                id=r[width],
-                slot=r[width + 1],
-                part_number=r[width + 2],
-                serial=r[width + 3],
-                installed_at=r[width + 4],
-            )
-            for r in (first, *group)
-            if r[width] is not None
-        ]
-        views.append(DeviceView(DeviceRead.model_validate(fields), first[width - 1]))
-    return views
-
-
-def list_devices(
-    session: Session, *, actor: Caller, filters: DeviceFilter, limit: int, cursor: str | None
-) -> Page[DeviceView]:
-    """Devices the caller may see, filtered, by id."""
-    check_limit(limit)
-    after = decode_cursor(cursor)
-    if filters.serial is not None and replace(filters, serial=None) == _SERIAL_ONLY:
-        # At most two devices match a serial: one page, no cursor.
-        found = (
-            [] if after is not None else find_by_serial(session, actor=actor, serial=filters.serial)
-        )
-        return Page(items=found[:limit], next_cursor=None)
-    stmt = _filtered(_scoped(_device_rows(), actor), filters)
-    bound = filters.patch_level_below
-    if bound is None:
-        if after is not None:
-            stmt = stmt.where(col(Device.id) > after)
-        rows = list(session.execute(stmt.order_by(col(Device.id)).limit(limit + 1)).all())
-    else:
-        # Version order is not SQL order: read in id order and keep the rows below the bound.
-        rows = []
-        while len(rows) <= limit:
-            batch_stmt = stmt if after is None else stmt.where(col(Device.id) > after)
-            batch = session.execute(batch_stmt.order_by(col(Device.id)).limit(_SCAN_BATCH)).all()
-            rows += [r for r in batch if is_below(r[9], bound)]
-            if len(batch) < _SCAN_BATCH:
-                break
-            after = batch[-1][0]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=_views(session, rows),
-        next_cursor=encode_cursor(rows[-1][0]) if more and rows else None,
-    )
-
-
-def history(
-    session: Session, *, actor: Caller, device_id: int, limit: int, cursor: str | None
-) -> Page[DeviceHistoryRead]:
-    """A device's history, oldest first (a customer sees no actors or references)."""
-    get_device(session, actor=actor, device_id=device_id)
-    check_limit(limit)
-    stmt = select(DeviceHistory).where(DeviceHistory.device_id == device_id)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(col(DeviceHistory.id) > after)
-    rows = list(session.exec(stmt.order_by(col(DeviceHistory.id)).limit(limit + 1)).all())
-    more = len(rows) > limit
-    hidden = {"actor": "contractor", "reference": None} if actor.is_customer else {}
-    items = [DeviceHistoryRead.model_validate(h.model_dump() | hidden) for h in rows[:limit]]
-    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more and items else None)
-
-
-# --- Writes ---------------------------------------------------------------------------------
 
 
 def lock_device(session: Session, *, device_id: int) -> Device:
@@ -433,10 +134,8 @@ def _part_ids(session: Session, numbers: Iterable[str]) -> dict[str, int]:
     return dict(rows)
 
 
-def create_device(
-    session: Session, *, actor: Caller, data: DeviceCreate, reference: str | None = None
-) -> Device:
-    """Register a device at a site, with the components installed in it."""
+def _check_new_device(session: Session, data: DeviceCreate) -> tuple[int, dict[str, int]]:
+    """The site's id and the components' part ids; every invalid field at once (422)."""
     site_id = session.execute(
         sa_select(col(Site.id)).where(col(Site.code) == data.site_code)
     ).scalar()
@@ -463,17 +162,53 @@ def create_device(
     if problems:
         raise ValidationFailed("invalid device", details=problems)
     assert site_id is not None
+    return site_id, parts
+
+
+def _check_serials_free(session: Session, data: DeviceCreate) -> None:
+    """The device's serial and its components' serials are not registered yet (409)."""
     if session.execute(sa_select(col(Device.id)).where(col(Device.serial) == data.serial)).first():
         raise _device_duplicate(data.serial)
-    if serials:
-        taken = set(
-            session.execute(
-                sa_select(col(Component.serial)).where(col(Component.serial).in_(serials))
-            ).scalars()
+    serials = {c.serial for c in data.components}
+    if not serials:
+        return
+    taken = set(
+        session.execute(
+            sa_select(col(Component.serial)).where(col(Component.serial).in_(serials))
+        ).scalars()
+    )
+    for n, component in enumerate(data.components):
+        if component.serial in taken:
+            raise _component_duplicate(f"components.{n}.serial", component.serial)
+
+
+def _add_components(
+    session: Session, device_id: int, data: DeviceCreate, parts: dict[str, int]
+) -> None:
+    for component in data.components:
+        session.add(
+            Component(
+                device_id=device_id,
+                slot=component.slot,
+                part_id=parts[component.part_number],
+                serial=component.serial,
+            )
         )
-        for n, component in enumerate(data.components):
-            if component.serial in taken:
-                raise _component_duplicate(f"components.{n}.serial", component.serial)
+    flush_or_conflict(
+        session,
+        DuplicateSerial(
+            "a component serial was installed elsewhere meanwhile",
+            details=[{"field": "components", "reason": "a serial is already installed"}],
+        ),
+    )
+
+
+def create_device(
+    session: Session, *, actor: Caller, data: DeviceCreate, reference: str | None = None
+) -> Device:
+    """Register a device at a site, with the components installed in it."""
+    site_id, parts = _check_new_device(session, data)
+    _check_serials_free(session, data)
     device = Device(
         site_id=site_id,
         vendor=data.vendor,
@@ -489,22 +224,7 @@ def create_device(
     session.add(device)
     flush_or_conflict(session, _device_duplicate(data.serial))
     assert device.id is not None
-    for component in data.components:
-        session.add(
-            Component(
-                device_id=device.id,
-                slot=component.slot,
-                part_id=parts[component.part_number],
-                serial=component.serial,
-            )
-        )
-    flush_or_conflict(
-        session,
-        DuplicateSerial(
-            "a component serial was installed elsewhere meanwhile",
-            details=[{"field": "components", "reason": "a serial is already installed"}],
-        ),
-    )
+    _add_components(session, device.id, data, parts)
     installed = [(c.slot, c.part_number, c.serial) for c in data.components]
     _record(
         session,

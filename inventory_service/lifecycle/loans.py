@@ -15,6 +15,7 @@ from typing import Final
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.assets import register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import (
@@ -24,6 +25,7 @@ from inventory_service.platform.errors import (
     ValidationFailed,
 )
 from inventory_service.platform.pagination import Page, paginate
+from inventory_service.policy import Operation
 from models import Device, DeviceStatus, Loan, LoanStatus, Site
 from models.base import utcnow
 from models.reservation import LoanCreate, LoanRead
@@ -146,8 +148,9 @@ def read_rows(session: Session, rows: list[Loan]) -> list[LoanRead]:
     ]
 
 
-def get(session: Session, *, loan_id: int) -> LoanRead:
-    """One loan."""
+def get(session: Session, *, actor: Caller, loan_id: int) -> LoanRead:
+    """One loan (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     loan = session.get(Loan, loan_id)
     if loan is None:
         raise NotFound(f"loan {loan_id} not found")
@@ -157,13 +160,15 @@ def get(session: Session, *, loan_id: int) -> LoanRead:
 def list_loans(
     session: Session,
     *,
+    actor: Caller,
     limit: int,
     cursor: str | None,
     status: LoanStatus | None = None,
     overdue: bool | None = None,
     site_code: str | None = None,
 ) -> Page[LoanRead]:
-    """Loans by status, site, or only the overdue ones."""
+    """Loans by status, site, or only the overdue ones (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     stmt = select(Loan)
     if status is not None:
         stmt = stmt.where(Loan.status == status.value)

@@ -11,9 +11,11 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import InvalidTransition, NotFound, ValidationFailed
 from inventory_service.platform.pagination import Page, paginate
+from inventory_service.policy import Operation
 from inventory_service.warehouse import stock
 from models import Part, RepairOrder, RepairStatus, SpareUnit, UnitStatus
 from models.base import utcnow
@@ -112,8 +114,9 @@ def read(session: Session, order: RepairOrder) -> RepairRead:
     return _read_rows(session, [order])[0]
 
 
-def get(session: Session, *, repair_id: int) -> RepairRead:
-    """One repair order."""
+def get(session: Session, *, actor: Caller, repair_id: int) -> RepairRead:
+    """One repair order (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     order = session.get(RepairOrder, repair_id)
     if order is None:
         raise NotFound(f"repair order {repair_id} not found")
@@ -123,6 +126,7 @@ def get(session: Session, *, repair_id: int) -> RepairRead:
 def list_orders(
     session: Session,
     *,
+    actor: Caller,
     limit: int,
     cursor: str | None,
     status: RepairStatus | None = None,
@@ -130,7 +134,8 @@ def list_orders(
     rma_number: str | None = None,
     spare_id: int | None = None,
 ) -> Page[RepairRead]:
-    """Repair orders, filtered."""
+    """Repair orders, filtered (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     stmt = select(RepairOrder)
     if status is not None:
         stmt = stmt.where(RepairOrder.status == status.value)

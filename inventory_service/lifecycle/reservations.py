@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import (
     InvalidTransition,
@@ -34,6 +35,7 @@ from inventory_service.platform.errors import (
 )
 from inventory_service.platform.pagination import Page, paginate
 from inventory_service.platform.settings import get_settings
+from inventory_service.policy import Operation
 from inventory_service.reach import reachability
 from inventory_service.warehouse import catalogue, stock
 from models import (
@@ -307,8 +309,9 @@ def read_rows(session: Session, rows: list[Reservation]) -> list[ReservationRead
     return out
 
 
-def get(session: Session, *, reservation_id: int) -> ReservationRead:
-    """One reservation."""
+def get(session: Session, *, actor: Caller, reservation_id: int) -> ReservationRead:
+    """One reservation (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     reservation = session.get(Reservation, reservation_id)
     if reservation is None:
         raise NotFound(f"reservation {reservation_id} not found")
@@ -330,6 +333,7 @@ def _status_filter(status: ReservationStatus) -> ColumnElement[bool]:
 def list_reservations(
     session: Session,
     *,
+    actor: Caller,
     limit: int,
     cursor: str | None,
     status: ReservationStatus | None = None,
@@ -337,7 +341,8 @@ def list_reservations(
     engineer: str | None = None,
     site_code: str | None = None,
 ) -> Page[ReservationRead]:
-    """Reservations by status (as readers see it), ticket, engineer or site."""
+    """Reservations by status (as readers see it), ticket, engineer or site (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     stmt = select(Reservation)
     if status is not None:
         stmt = stmt.where(_status_filter(status))

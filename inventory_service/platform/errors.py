@@ -66,3 +66,9 @@ class IdempotencyInProgress(Conflict):
 
 class PreconditionFailed(DomainError):
     code = "precondition_failed"
+
+
+class Unavailable(DomainError):
+    """A feature whose backing service is not configured (e.g. live changes without Redis)."""
+
+    code = "unavailable"

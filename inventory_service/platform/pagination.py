@@ -8,8 +8,9 @@ else is a 422 naming `cursor`; pages are ordered by id so they are stable under 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from inventory_service.platform.errors import ValidationFailed
 
 T = TypeVar("T")
+U = TypeVar("U")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -52,6 +54,7 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+@overload
 def paginate(
     session: Session,
     stmt: SelectOfScalar[T],
@@ -59,15 +62,46 @@ def paginate(
     id_column: ColumnElement[Any] | Any,
     limit: int,
     cursor: str | None,
-    id_of: Any = None,
-) -> Page[T]:
-    """Run `stmt` ordered by `id_column`, one page after `cursor`."""
+    id_of: Callable[[T], int] | None = None,
+) -> Page[T]: ...
+
+
+@overload
+def paginate(
+    session: Session,
+    stmt: Any,
+    *,
+    id_column: ColumnElement[Any] | Any,
+    limit: int,
+    cursor: str | None,
+    to_item: Callable[[Any], U],
+    id_of: Callable[[U], int] | None = None,
+) -> Page[U]: ...
+
+
+def paginate(
+    session: Session,
+    stmt: Any,
+    *,
+    id_column: ColumnElement[Any] | Any,
+    limit: int,
+    cursor: str | None,
+    to_item: Callable[[Any], Any] | None = None,
+    id_of: Callable[[Any], int] | None = None,
+) -> Page[Any]:
+    """Run `stmt` ordered by `id_column`, one page after `cursor`; `to_item` converts each row.
+
+    The one keyset helper of the service: every list pages through it. The next cursor is the
+    id of the page's last item (`id_of(item)`, by default `item.id`).
+    """
     check_limit(limit)
     after = decode_cursor(cursor)
     if after is not None:
         stmt = stmt.where(id_column > after)
     rows = list(session.exec(stmt.order_by(id_column).limit(limit + 1)).all())
     more = len(rows) > limit
-    rows = rows[:limit]
-    get_id = id_of or (lambda row: row.id)
-    return Page(items=rows, next_cursor=encode_cursor(get_id(rows[-1])) if more and rows else None)
+    items = [to_item(row) for row in rows[:limit]] if to_item else rows[:limit]
+    get_id = id_of or (lambda item: item.id)
+    return Page(
+        items=items, next_cursor=encode_cursor(get_id(items[-1])) if more and items else None
+    )

@@ -31,20 +31,15 @@ from typing import Final
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
+from inventory_service import policy
 from inventory_service.assets import places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
-from inventory_service.reach.reachability import (
-    AVAILABLE,
-    SitePoint,
-    Stop,
-    deadline_or_default,
-    leg,
-    load_stops,
-    part_set,
-)
+from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
+from inventory_service.reach.part_sets import part_set
+from inventory_service.reach.reachability import AVAILABLE, deadline_or_default
 from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareUnit
 from models.reachability import (
     CoverageRead,
@@ -155,8 +150,7 @@ def _sites(
     if customer_code is not None:
         customer = places.get_customer(session, actor=actor, code=customer_code)
         stmt = stmt.where(col(Site.customer_id) == customer.id)
-    if actor.is_customer:
-        stmt = stmt.where(col(Site.customer_id) == actor.customer_id)
+    stmt = policy.scope(stmt, actor, col(Site.customer_id))
     rows = session.execute(stmt.order_by(col(Site.code))).all()
     return [(sid, SitePoint(code, lat, lon, hub), cust) for sid, code, lat, lon, hub, cust in rows]
 

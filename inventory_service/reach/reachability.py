@@ -6,24 +6,17 @@ Rules that always hold here:
   `scrapped`). A candidate is genuine, `available`, of a part that may replace P (the
   catalogue's rule), and its ETA is at most the deadline. Every other considered unit is
   rejected once, for the first failing reason of `REJECTION_REASONS`.
-- ETA = the warehouse's `handling_minutes` + the band minutes of the distance warehouse → site.
-  The distance is the WGS-84 geodesic, except from "the hub": a warehouse standing at the
-  hub's coordinates (its `hub_distance_km` ≤ `HUB_EPSILON_KM`, i.e. within 1 m). From the hub
-  the distance is the site's `hub_distance_km`, which is its `distance_km_override` when set
-  (else the same geodesic). Bands compare the unrounded distance; `distance_km` is rounded to
-  0.1 km for display only.
+- ETA, distance and band of a warehouse for a site are `legs.leg` (its rules there); bands
+  compare the unrounded distance; `distance_km` is rounded to 0.1 km for display only.
 - Best = smallest ETA, then exact part before substitute, then earliest receipt, then id.
   Rejected are shown nearest first (unrounded distance, then spare id).
 - Counts are complete: the database groups the considered units by (part, status, genuine,
   warehouse) (index `ix_spare_unit_part_status`); units are fetched only for the `limit`
   shown on each list. Nothing is scanned unit by unit in Python.
 - A customer caller may ask only about its own customer's sites and devices (others 404).
-- Queries never write. Per-process caches: legs (distance, band, ETA) and substitution
-  decisions are keyed by their whole input (coordinates, override, handling minutes, band
-  table; a category's part numbers and specs), so they can never be stale; the warehouse
-  table is kept while a one-row fingerprint of it (count, max id, sums of handling minutes
-  and coordinates, the codes) is unchanged, checked on every call. Unit counts are never
-  cached: every answer reads the stock as it is.
+- Queries never write. Per-process caches (legs and the warehouse table: see `legs`;
+  substitution decisions keyed by a category's part numbers and specs) can never be stale.
+  Unit counts are never cached: every answer reads the stock as it is.
 - Bands are decided without the geodesic when a cheap bracket of it (`geo.distance_bounds_km`)
   lies inside one band; the geodesic is computed for the rest, and for every warehouse
   whose units are shown (their `distance_km`) or whose place in "nearest first" is at stake.
@@ -46,22 +39,31 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, case, false, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
+from inventory_service import policy
 from inventory_service.assets import places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import NotFound, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.platform.settings import get_settings
-from inventory_service.reach.bands import band_minutes
-from inventory_service.reach.geo import distance_bounds_km, distance_km
+from inventory_service.reach.legs import (
+    Leg,
+    Reach,
+    SitePoint,
+    Stop,
+    leg,
+    load_stops,
+    quick_reach,
+    site_point,
+)
+from inventory_service.reach.part_sets import PartSet, part_set
 from inventory_service.warehouse import catalogue
-from models import Component, Device, Movement, Part, Site, SpareUnit, UnitStatus, Warehouse
+from models import Component, Device, Movement, Part, Site, SpareUnit, UnitStatus
 from models.reachability import (
     REJECTION_REASONS,
     AvailabilityRead,
@@ -69,140 +71,9 @@ from models.reachability import (
     RejectedRead,
 )
 
-HUB_EPSILON_KM: Final = 0.001
 MAX_DEADLINE_MINUTES: Final = 7 * 24 * 60
 NOT_CONSIDERED: Final = (UnitStatus.INSTALLED.value, UnitStatus.SCRAPPED.value)
 AVAILABLE: Final = UnitStatus.AVAILABLE.value
-
-
-@dataclass(frozen=True, slots=True)
-class Stop:
-    """A warehouse as reachability sees it."""
-
-    id: int
-    code: str
-    lat: float
-    lon: float
-    handling_minutes: int
-    is_hub: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """Warehouse → site: unrounded distance, band (None: not covered) and ETA."""
-
-    distance_km: float
-    band_minutes: int | None
-    eta_minutes: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class SitePoint:
-    code: str
-    lat: float
-    lon: float
-    hub_distance_km: float
-
-
-def _band_table() -> tuple[float, int, tuple[tuple[float, int], ...]]:
-    cfg = get_settings()
-    return cfg.local_radius_km, cfg.local_band_minutes, tuple(tuple(b) for b in cfg.travel_bands)  # type: ignore[misc]
-
-
-@lru_cache(maxsize=500_000)
-def _leg(
-    site: tuple[float, float, float],
-    stop: tuple[float, float, bool, int],
-    bands: tuple[float, int, tuple[tuple[float, int], ...]],
-) -> Leg:
-    site_lat, site_lon, hub_km = site
-    lat, lon, is_hub, handling = stop
-    km = hub_km if is_hub else distance_km(lat, lon, site_lat, site_lon)
-    band = band_minutes(km)
-    return Leg(km, band, None if band is None else handling + band)
-
-
-def leg(site: SitePoint, stop: Stop) -> Leg:
-    """Distance, band and ETA from a warehouse to a site (cached per process by content)."""
-    return _leg(
-        (site.lat, site.lon, site.hub_distance_km),
-        (stop.lat, stop.lon, stop.is_hub, stop.handling_minutes),
-        _band_table(),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """Band and ETA of a warehouse for a site, with the distance bracketed (low ≤ d ≤ high)."""
-
-    low_km: float
-    high_km: float
-    band_minutes: int | None
-    eta_minutes: int | None
-
-
-def quick_reach(site: SitePoint, stop: Stop) -> Reach:
-    """Band and ETA without the geodesic when its bracket lies inside one band (exact else)."""
-    if not stop.is_hub:
-        low, high = distance_bounds_km(site.lat, site.lon, stop.lat, stop.lon)
-        band = band_minutes(low)
-        if band_minutes(high) == band:
-            return Reach(low, high, band, None if band is None else stop.handling_minutes + band)
-    exact = leg(site, stop)
-    return Reach(exact.distance_km, exact.distance_km, exact.band_minutes, exact.eta_minutes)
-
-
-def site_point(site: Site) -> SitePoint:
-    return SitePoint(site.code, site.lat, site.lon, site.hub_distance_km)
-
-
-_stops_cache: tuple[tuple[object, ...], dict[int, Stop]] | None = None
-_stops_lock = threading.Lock()
-
-
-def _stops_version(session: Session) -> tuple[object, ...]:
-    """A cheap fingerprint of the warehouse table (one row): it changes with any warehouse."""
-    codes = (
-        func.group_concat(Warehouse.code)
-        if session.get_bind().dialect.name == "sqlite"
-        else func.string_agg(Warehouse.code, ",")
-    )
-    row = session.execute(
-        sa_select(
-            func.count(),
-            func.max(Warehouse.id),
-            func.sum(Warehouse.handling_minutes),
-            func.sum(Warehouse.lat),
-            func.sum(Warehouse.lon),
-            func.sum(Warehouse.hub_distance_km),
-            codes,
-        )
-    ).one()
-    return tuple(row)
-
-
-def load_stops(session: Session) -> dict[int, Stop]:
-    """Every warehouse by id; cached per process while the table's fingerprint holds."""
-    global _stops_cache
-    version = _stops_version(session)
-    cached = _stops_cache
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    stmt = sa_select(
-        col(Warehouse.id),
-        col(Warehouse.code),
-        col(Warehouse.lat),
-        col(Warehouse.lon),
-        col(Warehouse.handling_minutes),
-        col(Warehouse.hub_distance_km),
-    )
-    stops = {
-        wid: Stop(wid, code, lat, lon, handling, hub_km <= HUB_EPSILON_KM)
-        for wid, code, lat, lon, handling, hub_km in session.execute(stmt).all()
-    }
-    with _stops_lock:
-        _stops_cache = (version, stops)
-    return stops
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -238,7 +109,7 @@ def resolve_device_slot(
         .join(Site, col(Site.id) == col(Device.site_id))
         .where(col(Device.id) == device_id)
     ).first()
-    if row is None or (actor.is_customer and row[1] != actor.customer_id):
+    if row is None or not policy.owns(actor, row[1]):
         raise NotFound(f"device {device_id} not found")
     part_id = session.execute(
         sa_select(col(Component.part_id)).where(
@@ -252,48 +123,6 @@ def resolve_device_slot(
     assert site is not None
     assert part is not None
     return site, part
-
-
-# --- the catalogue side ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PartSet:
-    """P's category: which parts may replace P (exact first) and the names of all of them."""
-
-    exact_id: int
-    allowed: frozenset[int]
-    numbers: dict[int, str]
-
-
-@lru_cache(maxsize=4096)
-def _allowed(
-    original: tuple[int, str, str, tuple[tuple[str, float | int | str], ...]],
-    category: tuple[tuple[int, str, tuple[tuple[str, float | int | str], ...]], ...],
-) -> frozenset[int]:
-    pid, number, cat, specs = original
-    return frozenset(
-        oid
-        for oid, onumber, ospecs in category
-        if catalogue.may_substitute(number, cat, dict(specs), onumber, cat, dict(ospecs))
-    )
-
-
-def part_set(session: Session, part: Part) -> PartSet:
-    """The substitution rule applied to P's category (rule results cached by content)."""
-    rows = session.execute(
-        sa_select(col(Part.id), col(Part.part_number), col(Part.specs)).where(
-            col(Part.category) == part.category
-        )
-    ).all()
-    category = tuple(
-        sorted((pid, number, tuple(sorted(specs.items()))) for pid, number, specs in rows)
-    )
-    assert part.id is not None
-    allowed = _allowed(
-        (part.id, part.part_number, part.category, tuple(sorted(part.specs.items()))), category
-    )
-    return PartSet(part.id, allowed | {part.id}, {pid: number for pid, number, _ in category})
 
 
 # --- the answer ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The customer's spares list (备品备件清单) for the inspection visit, as CSV or XLSX.
 
-Rules: the rows are `stock.export_rows` (so the caller's scope and filters apply); CSV is
+Rules: the rows are `spares_list.list_` (so the caller's scope and filters apply); CSV is
 UTF-8 with a BOM (Excel on Chinese Windows opens it correctly); XLSX has a frozen header row,
 autofilters and column widths fitted to the content; `lang="zh"` gives Chinese headings and
 values, `lang="en"` English. Nothing here touches the database.
@@ -16,7 +16,7 @@ from typing import Final
 
 import xlsxwriter
 
-from inventory_service.warehouse.stock import ExportRow
+from inventory_service.warehouse.spares_list import ExportRow
 
 
 class ExportFormat(StrEnum):

@@ -1,4 +1,4 @@
-"""Serialized spare units and their append-only movement ledger.
+"""Serialized spare units: their state machine, commands and queries (the movement ledger).
 
 Rules that always hold here:
 - Every change of a unit's status or warehouse goes through `transition` (or `receive` /
@@ -14,25 +14,20 @@ Rules that always hold here:
 - A `customer` caller sees only units of part numbers installed in its own devices, or of
   parts that may substitute for them; anything else is NotFound. Movements shown to it carry
   no actor names or references (those name engineers and tickets).
-- A stocktake is a report, never an adjustment: it changes no unit and writes no movement.
-- `verify_ledger` replays the ledger: each unit's rows chain (from = previous to) and its last
-  row equals its current status and warehouse. Queries never write.
+- Queries never write. Stocktakes (`stocktakes`), the ledger replay (`ledger`) and the spares
+  list rows (`spares_list`) are their own modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any, Final
 
-from sqlalchemy import false
-from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
-from sqlmodel.sql.expression import Select, SelectOfScalar
+from sqlmodel.sql.expression import Select
 
-from inventory_service.assets import places
+from inventory_service import policy
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import (
@@ -41,7 +36,7 @@ from inventory_service.platform.errors import (
     NotFound,
     ValidationFailed,
 )
-from inventory_service.platform.pagination import Page, check_limit, decode_cursor, encode_cursor
+from inventory_service.platform.pagination import Page, check_limit, paginate
 from inventory_service.warehouse import catalogue
 from models import (
     Component,
@@ -50,7 +45,6 @@ from models import (
     Part,
     Site,
     SpareUnit,
-    Stocktake,
     UnitStatus,
     Warehouse,
     bounds,
@@ -65,9 +59,6 @@ from models.spare import (
     SpareSummary,
     SpareSummaryRow,
     SpareVerify,
-    StocktakeCreate,
-    StocktakeRead,
-    StocktakeResult,
 )
 
 S = UnitStatus
@@ -369,14 +360,13 @@ def visible_part_ids(session: Session, actor: Caller) -> set[int] | None:
     }
 
 
-def _scoped(stmt: Any, session: Session, actor: Caller) -> Any:
-    ids = visible_part_ids(session, actor)
-    if ids is None:
-        return stmt
-    return stmt.where(col(SpareUnit.part_id).in_(ids)) if ids else stmt.where(false())
+def scoped(stmt: Any, session: Session, actor: Caller) -> Any:
+    """`stmt` limited to the units the caller may see."""
+    return policy.scope_ids(stmt, actor, col(SpareUnit.part_id), visible_part_ids(session, actor))
 
 
-def _filtered(stmt: Any, f: SpareFilter) -> Any:
+def filtered(stmt: Any, f: SpareFilter) -> Any:
+    """`stmt` limited by the list's filters."""
     # Codes become ids in a scalar subquery, so the unit's own indexes serve the filter.
     if f.part_number is not None:
         part_id = select(Part.id).where(Part.part_number == f.part_number).scalar_subquery()
@@ -429,9 +419,7 @@ def read(session: Session, unit: SpareUnit) -> SpareRead:
 
 def get(session: Session, *, actor: Caller, spare_id: int) -> SpareRead:
     """One unit, if the caller may see it."""
-    row = session.exec(
-        _scoped(_unit_rows().where(SpareUnit.id == spare_id), session, actor)
-    ).first()
+    row = session.exec(scoped(_unit_rows().where(SpareUnit.id == spare_id), session, actor)).first()
     if row is None:
         raise NotFound(f"spare unit {spare_id} not found")
     return _spare_read(*row)
@@ -441,15 +429,14 @@ def list_units(
     session: Session, *, actor: Caller, limit: int, cursor: str | None, filters: SpareFilter
 ) -> Page[SpareRead]:
     """Units the caller may see, filtered, by id (one joined query per page)."""
-    check_limit(limit)
-    stmt = _filtered(_scoped(_unit_rows(), session, actor), filters)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(col(SpareUnit.id) > after)
-    rows = list(session.exec(stmt.order_by(col(SpareUnit.id)).limit(limit + 1)).all())
-    more = len(rows) > limit
-    items = [_spare_read(*row) for row in rows[:limit]]
-    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more and items else None)
+    return paginate(
+        session,
+        filtered(scoped(_unit_rows(), session, actor), filters),
+        id_column=col(SpareUnit.id),
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda row: _spare_read(*row),
+    )
 
 
 def summary(session: Session, *, actor: Caller, filters: SpareFilter) -> SpareSummary:
@@ -462,7 +449,7 @@ def summary(session: Session, *, actor: Caller, filters: SpareFilter) -> SpareSu
         .group_by(col(Part.part_number), col(Warehouse.code), col(SpareUnit.status))
         .order_by(col(Part.part_number), col(Warehouse.code), col(SpareUnit.status))
     )
-    rows = session.exec(_filtered(_scoped(stmt, session, actor), filters)).all()
+    rows = session.exec(filtered(scoped(stmt, session, actor), filters)).all()
     items = [
         SpareSummaryRow(part_number=pn, warehouse_code=wh, status=UnitStatus(st), count=n)
         for pn, wh, st, n in rows
@@ -483,325 +470,15 @@ def movements(
         .outerjoin(target, col(target.id) == col(Movement.to_warehouse_id))
         .where(Movement.spare_id == spare_id)
     )
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(col(Movement.id) > after)
-    rows = list(session.exec(stmt.order_by(col(Movement.id)).limit(limit + 1)).all())
-    more = len(rows) > limit
-    items = [
-        MovementRead.model_validate(
-            m.model_dump()
-            | {"from_warehouse_code": src, "to_warehouse_code": dst}
-            | ({"actor": "contractor", "reference": None} if actor.is_customer else {})
+
+    def to_item(row: Any) -> MovementRead:
+        m, src, dst = row
+        return MovementRead.model_validate(
+            policy.redact(
+                actor, m.model_dump() | {"from_warehouse_code": src, "to_warehouse_code": dst}
+            )
         )
-        for m, src, dst in rows[:limit]
-    ]
-    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more and items else None)
 
-
-# Units the contractor holds for the customer: everything but installed and written off.
-HELD: Final = frozenset(set(UnitStatus) - {S.INSTALLED, S.SCRAPPED})
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    part_number: str
-    part_name: str
-    vendor: str
-    category: str
-    serial: str
-    warehouse_code: str | None
-    warehouse_name: str | None
-    condition: str
-    genuine: bool
-    supplier: str | None
-    channel: str | None
-    document: str | None
-    status: str
-    received_at: str
-
-
-def export_rows(session: Session, *, actor: Caller, filters: SpareFilter) -> list[ExportRow]:
-    """The spares list (备品备件清单): held units (any status if `status` is given), by part."""
-    stmt = (
-        select(SpareUnit, Part, Warehouse.code, Warehouse.name)
-        .join(Part, col(Part.id) == col(SpareUnit.part_id))
-        .outerjoin(Warehouse, col(Warehouse.id) == col(SpareUnit.warehouse_id))
+    return paginate(
+        session, stmt, id_column=col(Movement.id), limit=limit, cursor=cursor, to_item=to_item
     )
-    stmt = _filtered(_scoped(stmt, session, actor), filters)
-    if filters.status is None:
-        stmt = stmt.where(col(SpareUnit.status).in_([s.value for s in HELD]))
-    stmt = stmt.order_by(col(Part.part_number), col(Warehouse.code), col(SpareUnit.serial))
-    return [
-        ExportRow(
-            part_number=part.part_number,
-            part_name=part.name,
-            vendor=part.vendor,
-            category=part.category,
-            serial=unit.serial,
-            warehouse_code=code,
-            warehouse_name=name,
-            condition=unit.condition,
-            genuine=unit.genuine,
-            supplier=unit.supplier,
-            channel=unit.channel,
-            document=unit.document,
-            status=unit.status,
-            received_at=unit.received_at.isoformat(timespec="seconds"),
-        )
-        for unit, part, code, name in session.exec(stmt).all()
-    ]
-
-
-# --- Stocktakes -----------------------------------------------------------------------------
-
-_STREAM: Final = 10_000  # rows fetched at a time by the ledger replay
-_CHUNK: Final = 900  # stays under SQLite's bound-parameter limit
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-def take_stock(
-    session: Session, *, actor: Caller, warehouse_code: str, data: StocktakeCreate
-) -> Stocktake:
-    """Compare the serials counted on a warehouse's shelves with the books; store the report.
-
-    Missing: on the books here (a shelf status) and not counted. Unexpected: counted but no
-    such unit is known. Misplaced: counted here but booked at another warehouse, or booked in
-    a status that is not on a shelf. It changes no unit: a report, not an adjustment.
-    """
-    warehouse = places.get_warehouse(session, code=warehouse_code)
-    seen: set[tuple[str | None, str]] = set()
-    duplicates: list[str] = []
-    lines: list[tuple[str | None, str]] = []
-    for line in data.counted:
-        key = (line.part_number, line.serial)
-        if key in seen:
-            duplicates.append(line.serial)
-            continue
-        seen.add(key)
-        lines.append(key)
-    by_serial: dict[str, list[tuple[SpareUnit, str, str | None]]] = {}
-    serials = sorted({serial for _, serial in lines})
-    for chunk in _chunks(serials):
-        found = session.exec(
-            select(SpareUnit, Part.part_number, Warehouse.code)
-            .join(Part, col(Part.id) == col(SpareUnit.part_id))
-            .outerjoin(Warehouse, col(Warehouse.id) == col(SpareUnit.warehouse_id))
-            .where(col(SpareUnit.serial).in_(chunk))
-        ).all()
-        for found_unit, found_number, found_code in found:
-            by_serial.setdefault(found_unit.serial, []).append(
-                (found_unit, found_number, found_code)
-            )
-
-    def here_on_shelf(unit: SpareUnit) -> bool:
-        return unit.warehouse_id == warehouse.id and UnitStatus(unit.status) in ON_SHELF
-
-    matched: set[int] = set()
-    unexpected: list[dict[str, Any]] = []
-    misplaced: list[dict[str, Any]] = []
-    for part_number, serial in lines:
-        candidates = [
-            c for c in by_serial.get(serial, []) if part_number is None or c[1] == part_number
-        ]
-        if not candidates:
-            unexpected.append(
-                {"part_number": part_number, "serial": serial, "reason": "no such unit on record"}
-            )
-            continue
-        on_shelf = [c for c in candidates if here_on_shelf(c[0])]
-        if on_shelf:
-            matched.update(c[0].id for c in on_shelf if c[0].id is not None)
-            continue
-        for unit, number, code in candidates:
-            elsewhere = unit.warehouse_id != warehouse.id
-            misplaced.append(
-                {
-                    "spare_id": unit.id,
-                    "part_number": number,
-                    "serial": serial,
-                    "status": unit.status,
-                    "booked_warehouse_code": code,
-                    "reason": f"booked at {code or 'no warehouse'}"
-                    if elsewhere
-                    else f"booked as {unit.status}, which is not on a shelf",
-                }
-            )
-    on_books = session.exec(
-        select(SpareUnit.id, Part.part_number, SpareUnit.serial, SpareUnit.status)
-        .join(Part, col(Part.id) == col(SpareUnit.part_id))
-        .where(
-            SpareUnit.warehouse_id == warehouse.id,
-            col(SpareUnit.status).in_([s.value for s in ON_SHELF]),
-        )
-        .order_by(col(Part.part_number), col(SpareUnit.serial))
-    ).all()
-    missing = [
-        {"spare_id": sid, "part_number": pn, "serial": serial, "status": status}
-        for sid, pn, serial, status in on_books
-        if sid not in matched
-    ]
-    result = StocktakeResult.model_validate(
-        {
-            "counted": len(lines),
-            "matched": len(matched),
-            "duplicates": duplicates,
-            "missing": missing,
-            "unexpected": unexpected,
-            "misplaced": misplaced,
-        }
-    )
-    assert warehouse.id is not None
-    record = Stocktake(
-        warehouse_id=warehouse.id,
-        counted=[{"part_number": pn, "serial": serial} for pn, serial in lines],
-        result=result.model_dump(mode="json"),
-        actor=actor.actor,
-        note=data.note,
-    )
-    session.add(record)
-    session.flush()
-    return record
-
-
-def stocktake_read(record: Stocktake, warehouse_code: str) -> StocktakeRead:
-    """The stored stocktake as the API shows it."""
-    return StocktakeRead(
-        id=record.id or 0,
-        warehouse_code=warehouse_code,
-        actor=record.actor,
-        note=record.note,
-        created_at=record.created_at,
-        result=StocktakeResult.model_validate(record.result),
-    )
-
-
-def get_stocktake(session: Session, *, warehouse_code: str, stocktake_id: int) -> StocktakeRead:
-    """One stocktake of that warehouse."""
-    warehouse = places.get_warehouse(session, code=warehouse_code)
-    record = session.get(Stocktake, stocktake_id)
-    if record is None or record.warehouse_id != warehouse.id:
-        raise NotFound(f"stocktake {stocktake_id} of {warehouse_code!r} not found")
-    return stocktake_read(record, warehouse.code)
-
-
-def list_stocktakes(
-    session: Session, *, warehouse_code: str, limit: int, cursor: str | None
-) -> Page[StocktakeRead]:
-    """A warehouse's stocktakes, oldest first."""
-    warehouse = places.get_warehouse(session, code=warehouse_code)
-    check_limit(limit)
-    stmt: SelectOfScalar[Stocktake] = select(Stocktake).where(
-        Stocktake.warehouse_id == warehouse.id
-    )
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(col(Stocktake.id) > after)
-    rows = list(session.exec(stmt.order_by(col(Stocktake.id)).limit(limit + 1)).all())
-    more = len(rows) > limit
-    items = [stocktake_read(r, warehouse.code) for r in rows[:limit]]
-    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more and items else None)
-
-
-# --- The ledger replay ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerProblem:
-    """A unit whose ledger does not replay to its current state."""
-
-    spare_id: int
-    serial: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerTotals:
-    units: int
-    movements: int
-
-
-def ledger_totals(session: Session) -> LedgerTotals:
-    """How many units and ledger rows there are (for the replay's summary)."""
-    units = session.exec(select(func.count()).select_from(SpareUnit)).one()
-    rows = session.exec(select(func.count()).select_from(Movement)).one()
-    return LedgerTotals(units=units, movements=rows)
-
-
-def _chain_problems(
-    spare_id: int, serial: str, rows: Iterable[Any]
-) -> tuple[list[LedgerProblem], tuple[str, int | None] | None]:
-    """One unit's ledger rows, oldest first: where the chain breaks, and where it ends."""
-    problems: list[LedgerProblem] = []
-    prev: Any = None
-    for m in rows:
-        if prev is None and m.from_status is not None:
-            problems.append(
-                LedgerProblem(spare_id, serial, f"first row {m.id} starts from {m.from_status}")
-            )
-        elif prev is not None and (m.from_status, m.from_warehouse_id) != (
-            prev.to_status,
-            prev.to_warehouse_id,
-        ):
-            problems.append(
-                LedgerProblem(
-                    spare_id,
-                    serial,
-                    f"row {m.id} starts from {m.from_status}@{m.from_warehouse_id}, "
-                    f"row {prev.id} ended at {prev.to_status}@{prev.to_warehouse_id}",
-                )
-            )
-        prev = m
-    return problems, None if prev is None else (prev.to_status, prev.to_warehouse_id)
-
-
-def verify_ledger(session: Session) -> list[LedgerProblem]:
-    """Replay the ledger; every unit whose rows do not chain to its current state, with why.
-
-    Streams units and movements side by side in id order (constant memory at any size) and
-    reads columns, not entities, so it sees the database rather than the session's objects.
-    """
-    units_t, moves_t = SpareUnit.__table__, Movement.__table__  # type: ignore[attr-defined]
-    conn = session.connection()
-    units = conn.execute(
-        sa_select(units_t.c.id, units_t.c.serial, units_t.c.status, units_t.c.warehouse_id)
-        .order_by(units_t.c.id)
-        .execution_options(yield_per=_STREAM)
-    )
-    moves = conn.execute(
-        sa_select(
-            moves_t.c.spare_id,
-            moves_t.c.id,
-            moves_t.c.from_status,
-            moves_t.c.to_status,
-            moves_t.c.from_warehouse_id,
-            moves_t.c.to_warehouse_id,
-        )
-        .order_by(moves_t.c.spare_id, moves_t.c.id)
-        .execution_options(yield_per=_STREAM)
-    )
-    groups = groupby(moves, key=lambda m: int(m.spare_id))
-    group = next(groups, None)
-    problems: list[LedgerProblem] = []
-    for unit in units:
-        # Movements always belong to a unit (foreign key), so groups never run ahead for long.
-        while group is not None and group[0] < unit.id:
-            group = next(groups, None)
-        rows: Iterable[Any] = group[1] if group is not None and group[0] == unit.id else ()
-        found, end = _chain_problems(unit.id, unit.serial, rows)
-        problems += found
-        if end is None:
-            problems.append(LedgerProblem(unit.id, unit.serial, "no ledger rows"))
-        elif end != (unit.status, unit.warehouse_id):
-            problems.append(
-                LedgerProblem(
-                    unit.id,
-                    unit.serial,
-                    f"unit is {unit.status}@{unit.warehouse_id}, ledger ends at {end[0]}@{end[1]}",
-                )
-            )
-    return problems

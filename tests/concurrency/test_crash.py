@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import func, select
 
 from inventory_service.platform.db import Database
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import ledger
 from models import Movement, Reservation, SpareUnit
 from tests import factories
 from tests.concurrency.test_reservation_races import reserve
@@ -127,7 +127,7 @@ def test_a_killed_server_leaves_no_half_written_reservation(
             assert reserve(url, headers, key, key).status_code in (201, 409)
 
     with committed_db.transaction(write=False) as session:
-        assert stock.verify_ledger(session) == []
+        assert ledger.verify(session) == []
         reservations = session.exec(select(func.count()).select_from(Reservation)).one()
         reserved_units = session.exec(
             select(func.count()).select_from(SpareUnit).where(SpareUnit.status == "reserved")

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import func, select
 
 from inventory_service.platform.db import Database
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import ledger
 from models import Movement, Reservation, SpareUnit
 from tests import factories
 from tests.conftest import LiveServer
@@ -72,7 +72,7 @@ def test_fifty_engineers_race_for_five_units(live_server: LiveServer) -> None:
             select(func.count()).select_from(Movement).where(Movement.action == "reserved")
         ).one()
         assert moves == 5
-        assert stock.verify_ledger(session) == []
+        assert ledger.verify(session) == []
 
 
 def test_ten_retries_of_one_key_make_one_reservation(live_server: LiveServer) -> None:

@@ -11,7 +11,7 @@ from inventory_service.platform.db import Database
 from inventory_service.platform.errors import NotFound
 from inventory_service.reach import coverage, reachability
 from inventory_service.reach.geo import destination
-from inventory_service.reach.reachability import SitePoint, Stop, leg
+from inventory_service.reach.legs import SitePoint, Stop, leg
 from models import Role
 from tests import factories
 

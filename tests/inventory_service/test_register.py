@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from inventory_service.assets import register
+from inventory_service.assets import register, versions
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import DuplicateSerial, InvalidTransition, NotFound
 from models import DeviceHistory, DeviceStatus
@@ -34,10 +34,10 @@ ACTOR = factories.ACTOR
     ],
 )
 def test_version_key_reads_levels_as_engineers_do(lower: str, higher: str) -> None:
-    assert register.version_key(lower) < register.version_key(higher)
-    assert register.is_below(lower, higher)
-    assert not register.is_below(higher, lower)
-    assert not register.is_below(None, higher)
+    assert versions.version_key(lower) < versions.version_key(higher)
+    assert versions.is_below(lower, higher)
+    assert not versions.is_below(higher, lower)
+    assert not versions.is_below(None, higher)
 
 
 dotted = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=5)
@@ -45,8 +45,8 @@ dotted = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_si
 
 @given(dotted, dotted)
 def test_dotted_versions_compare_like_their_number_tuples(a: list[int], b: list[int]) -> None:
-    key_a = register.version_key(".".join(map(str, a)))
-    key_b = register.version_key(".".join(map(str, b)))
+    key_a = versions.version_key(".".join(map(str, a)))
+    key_b = versions.version_key(".".join(map(str, b)))
     assert (key_a < key_b) == (a < b)
     assert (key_a == key_b) == (a == b)
 
@@ -56,7 +56,7 @@ levels = st.text(alphabet="VRCSPvrc0123456789.-_ ", max_size=20)
 
 @given(levels, levels, levels)
 def test_version_order_is_a_total_preorder(a: str, b: str, c: str) -> None:
-    ka, kb, kc = (register.version_key(x) for x in (a, b, c))
+    ka, kb, kc = (versions.version_key(x) for x in (a, b, c))
     assert (ka <= kb) or (kb <= ka)
     if ka <= kb and kb <= kc:
         assert ka <= kc

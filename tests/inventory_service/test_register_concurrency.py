@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from inventory_service.assets import register
+from inventory_service.assets import devices, register
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import DomainError, DuplicateSerial, PreconditionFailed
 from models.device import DeviceUpdate
@@ -70,8 +70,8 @@ def test_two_patches_with_the_same_if_match_apply_once(committed_db: Database) -
     outcomes = race([patch("SPC700"), patch("SPC800")])
     assert sum(isinstance(o, PreconditionFailed) for o in outcomes) == 1
     with committed_db.transaction(write=False) as session:
-        view = register.get_device(session, actor=factories.ACTOR, device_id=device_id)
-        rows = register.history(
+        view = devices.get(session, actor=factories.ACTOR, device_id=device_id)
+        rows = devices.history(
             session, actor=factories.ACTOR, device_id=device_id, limit=10, cursor=None
         )
     winner = "SPC700" if outcomes[0] is None else "SPC800"

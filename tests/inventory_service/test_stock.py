@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import ledger, stock, stocktakes
 from models import Movement, Role, SpareUnit, UnitStatus
 from models.spare import StocktakeCreate, StocktakeLine
 from tests import factories
@@ -63,18 +63,18 @@ def test_ledger_replay_finds_a_unit_changed_behind_the_ledger(stocked: Database)
         stock.transfer(
             session, actor=factories.ACTOR, spare_id=other.id or 0, warehouse_code="WH-DL"
         )
-        assert stock.verify_ledger(session) == []
+        assert ledger.verify(session) == []
         session.exec(
             text("UPDATE spare_unit SET status = 'reserved' WHERE id = :id").bindparams(id=unit.id)
         )  # type: ignore[call-overload]
-        [problem] = stock.verify_ledger(session)
+        [problem] = ledger.verify(session)
         assert (problem.spare_id, problem.serial) == (unit.id, "S1")
         assert "reserved" in problem.reason
         # Put it back, so that the fixture's own replay check passes.
         session.exec(
             text("UPDATE spare_unit SET status = 'available' WHERE id = :id").bindparams(id=unit.id)
         )  # type: ignore[call-overload]
-        assert stock.verify_ledger(session) == []
+        assert ledger.verify(session) == []
 
 
 def test_ledger_replay_finds_a_broken_chain_and_a_unit_without_rows(stocked: Database) -> None:
@@ -101,7 +101,7 @@ def test_ledger_replay_finds_a_broken_chain_and_a_unit_without_rows(stocked: Dat
         )
         session.add(orphan)
         session.flush()
-        problems = stock.verify_ledger(session)
+        problems = ledger.verify(session)
         assert [
             (p.serial, "faulty" in p.reason or "no ledger rows" in p.reason) for p in problems
         ] == [
@@ -148,13 +148,13 @@ def test_stocktake_sorts_every_counted_serial_once_and_changes_no_unit(
             if where == "SY-scrapped":
                 stock.scrap(session, actor=factories.ACTOR, spare_id=unit.id or 0, reason=None)
         before = [u.model_dump() for u in session.exec(select(SpareUnit)).all()]
-        record = stock.take_stock(
+        record = stocktakes.take(
             session,
             actor=factories.ACTOR,
             warehouse_code="WH-SY",
             data=StocktakeCreate(counted=[StocktakeLine(serial=s) for s in counted]),
         )
-        result = stock.stocktake_read(record, "WH-SY").result
+        result = stocktakes.to_read(record, "WH-SY").result
         assert [u.model_dump() for u in session.exec(select(SpareUnit)).all()] == before
         session.rollback()
     distinct = set(counted)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from inventory_service.assets import register
+from inventory_service.assets import devices
 from inventory_service.platform.db import Database
 from tests import factories
 from tests.api.graphql.conftest import GQL, Statements, fields_of, normalise
@@ -176,7 +176,7 @@ def test_an_eleven_level_device_query_is_rejected_before_any_resolver(
     gql: GQL, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(register, "get_device", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(devices, "get", lambda *a, **k: calls.append(a))
     path = ["site", "devices"] * 4 + ["site"]  # with device and code: 11 levels
     deep = '{ device(id: "1") { ' + " { ".join(path) + " { code" + " }" * (len(path) + 2)
     answer = gql(deep, admin)

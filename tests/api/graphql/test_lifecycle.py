@@ -170,8 +170,9 @@ def test_replacements_and_report_match_rest(
     )
     assert normalise(answer["data"]["replacements"]) == normalise(page)
 
-    report = rest(client, "/reports/replacements?month=2026-10", admin)
-    got = gql(f'{{ replacementReport(month: "2026-10") {{ {fields_of(report)} }} }}', admin)
+    report = rest(client, "/reports/replacements?quarter=2026-Q4", admin)
+    assert report["failure_trend"][-1]["quarter"] == "2026-Q4"
+    got = gql(f'{{ replacementReport(quarter: "2026-Q4") {{ {fields_of(report)} }} }}', admin)
     assert "errors" not in got, got
     assert normalise(got["data"]["replacementReport"]) == normalise(report)
 
@@ -211,3 +212,26 @@ def test_the_reserve_mutation_is_wired_and_idempotent(
     assert stored["status"] == "active"
     refused = gql(RESERVE, headers_for("customer", customer="LNXX"), key="k-2", ticket="T-3")
     assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+
+
+@pytest.mark.usefixtures("stocked")
+def test_a_refused_mutation_is_stored_and_replayed_as_rest_stores_it(
+    db: Database, gql: GQL, headers_for: TokenFactory
+) -> None:
+    from sqlmodel import select
+
+    from models.idempotency import IdempotencyRecord
+
+    dispatcher = headers_for("dispatcher")
+    unknown_site = RESERVE.replace('"SY-01"', '"NO-SUCH-SITE"')
+    first = gql(unknown_site, dispatcher, key="k-422", ticket="T-9")
+    code = first["errors"][0]["extensions"]["code"]
+    assert code == "validation_error"
+    assert gql(unknown_site, dispatcher, key="k-422", ticket="T-9") == first
+    with db.session() as session:
+        record = session.exec(
+            select(IdempotencyRecord).where(IdempotencyRecord.key == "k-422")
+        ).one()
+    # The same status and error body a REST refusal stores (not a blanket 409).
+    assert record.status_code == 422
+    assert record.response["error"]["code"] == "validation_error"

@@ -1,4 +1,5 @@
-"""Work done once when a service process starts."""
+"""Work done once when a service process starts (it composes capabilities, so it is not
+plumbing: it sits beside `cli.py`, outside `platform`)."""
 
 from __future__ import annotations
 

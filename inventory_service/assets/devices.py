@@ -1,0 +1,290 @@
+"""Reading the device register: one device, lists with filters, lookups by serial, history.
+
+Rules that always hold here:
+- A `customer` caller sees only devices at its own customer's sites; others are NotFound.
+  History shown to a customer names no actors or references (they name engineers, tickets).
+- `patch_level_below=X` compares levels by `versions.version_key` (natural order); devices
+  without a patch level are not "below" anything. Queries never write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from itertools import groupby
+from typing import Any, Final
+
+from sqlalchemy import Integer, Select, bindparam, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from inventory_service import policy
+from inventory_service.assets.versions import is_below
+from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import NotFound
+from inventory_service.platform.pagination import (
+    Page,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
+from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site
+from models.device import ComponentRead, DeviceHistoryRead, DeviceRead
+
+_DEVICE_COLUMNS: Final = (
+    col(Device.id),
+    col(Site.code),
+    col(Customer.code),
+    col(Device.vendor),
+    col(Device.model),
+    col(Device.hostname),
+    col(Device.serial),
+    col(Device.status),
+    col(Device.firmware_version),
+    col(Device.patch_level),
+    col(Device.microcode_level),
+    col(Device.config),
+    col(Device.created_at),
+    col(Device.updated_at),
+    col(Device.version),
+)
+_READ_FIELDS: Final = (
+    "id",
+    "site_code",
+    "customer_code",
+    "vendor",
+    "model",
+    "hostname",
+    "serial",
+    "status",
+    "firmware_version",
+    "patch_level",
+    "microcode_level",
+    "config",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFilter:
+    serial: str | None = None
+    site_code: str | None = None
+    model: str | None = None
+    status: DeviceStatus | None = None
+    customer_code: str | None = None
+    firmware_version: str | None = None
+    patch_level: str | None = None
+    vendor: str | None = None
+    patch_level_below: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceView:
+    """A device as read, with the version its ETag carries."""
+
+    device: DeviceRead
+    version: int
+
+
+def device_rows() -> Select[Any]:
+    """The columns a device is read from, joined to its site and customer."""
+    return (
+        sa_select(*_DEVICE_COLUMNS)
+        .join(Site, col(Site.id) == col(Device.site_id))
+        .join(Customer, col(Customer.id) == col(Site.customer_id))
+    )
+
+
+def scoped(stmt: Select[Any], actor: Caller) -> Select[Any]:
+    """`stmt` limited to the devices the caller may see."""
+    return policy.scope(stmt, actor, col(Site.customer_id))
+
+
+def _filtered(stmt: Select[Any], f: DeviceFilter) -> Select[Any]:
+    if f.serial is not None:
+        # Either the device's serial or an installed component's: two unique-index probes.
+        component_device = (
+            sa_select(col(Component.device_id)).where(col(Component.serial) == f.serial)
+        ).scalar_subquery()
+        stmt = stmt.where(or_(col(Device.serial) == f.serial, col(Device.id) == component_device))
+    if f.site_code is not None:
+        stmt = stmt.where(col(Site.code) == f.site_code)
+    if f.customer_code is not None:
+        stmt = stmt.where(col(Customer.code) == f.customer_code)
+    for column, value in (
+        (Device.model, f.model),
+        (Device.status, f.status.value if f.status else None),
+        (Device.firmware_version, f.firmware_version),
+        (Device.patch_level, f.patch_level),
+        (Device.vendor, f.vendor),
+    ):
+        if value is not None:
+            stmt = stmt.where(col(column) == value)
+    if f.patch_level_below is not None:
+        stmt = stmt.where(col(Device.patch_level).is_not(None))
+    return stmt
+
+
+def _components(session: Session, device_ids: Iterable[int]) -> dict[int, list[ComponentRead]]:
+    ids = list(device_ids)
+    found: dict[int, list[ComponentRead]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.execute(
+        sa_select(
+            col(Component.device_id),
+            col(Component.id),
+            col(Component.slot),
+            col(Part.part_number),
+            col(Component.serial),
+            col(Component.installed_at),
+        )
+        .join(Part, col(Part.id) == col(Component.part_id))
+        .where(col(Component.device_id).in_(ids))
+        .order_by(col(Component.device_id), col(Component.slot))
+    ).all()
+    for device_id, cid, slot, part_number, serial, installed_at in rows:
+        found[device_id].append(
+            ComponentRead(
+                id=cid,
+                slot=slot,
+                part_number=part_number,
+                serial=serial,
+                installed_at=installed_at,
+            )
+        )
+    return found
+
+
+def views(session: Session, rows: Sequence[Any]) -> list[DeviceView]:
+    """Rows of `device_rows()` as devices with their components."""
+    components = _components(session, (row[0] for row in rows))
+    views = []
+    for row in rows:
+        fields = dict(zip(_READ_FIELDS, row, strict=False))
+        fields["components"] = components[row[0]]
+        views.append(DeviceView(device=DeviceRead.model_validate(fields), version=row[-1]))
+    return views
+
+
+def get(session: Session, *, actor: Caller, device_id: int) -> DeviceView:
+    """One device with its components, if the caller may see it."""
+    row = session.execute(scoped(device_rows().where(col(Device.id) == device_id), actor)).first()
+    if row is None:
+        raise NotFound(f"device {device_id} not found")
+    return views(session, [row])[0]
+
+
+_SCAN_BATCH: Final = 1000  # rows read at a time when a filter is applied in Python
+_OWNER: Final = aliased(Component)
+# The hot path (PERFORMANCE.md: lookups by serial): one statement, built once, columns only;
+# the device by its serial or by an installed component's (two unique-index probes), its
+# components joined in, the customer scope as a parameter (NULL: every customer).
+_BY_SERIAL: Final = (
+    sa_select(
+        *_DEVICE_COLUMNS,
+        col(Component.id),
+        col(Component.slot),
+        col(Part.part_number),
+        col(Component.serial),
+        col(Component.installed_at),
+    )
+    .join(Site, col(Site.id) == col(Device.site_id))
+    .join(Customer, col(Customer.id) == col(Site.customer_id))
+    .outerjoin(Component, col(Component.device_id) == col(Device.id))
+    .outerjoin(Part, col(Part.id) == col(Component.part_id))
+    .where(
+        or_(
+            col(Device.serial) == bindparam("serial"),
+            col(Device.id)
+            == sa_select(col(_OWNER.device_id))
+            .where(col(_OWNER.serial) == bindparam("serial"))
+            .scalar_subquery(),
+        ),
+        or_(
+            bindparam("customer_id", type_=Integer).is_(None),
+            col(Site.customer_id) == bindparam("customer_id", type_=Integer),
+        ),
+    )
+    .order_by(col(Device.id), col(Component.slot))
+)
+_SERIAL_ONLY: Final = DeviceFilter()
+
+
+def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[DeviceView]:
+    """The devices (at most two) the caller may see with this serial or a component's."""
+    rows = session.connection().execute(
+        _BY_SERIAL, {"serial": serial, "customer_id": policy.customer_of(actor)}
+    )
+    width = len(_DEVICE_COLUMNS)
+    views: list[DeviceView] = []
+    for _, group in groupby(rows, key=lambda r: r[0]):
+        first = next(group)
+        fields = dict(zip(_READ_FIELDS, first, strict=False))
+        fields["components"] = [
+            ComponentRead.model_construct(
+                id=r[width],
+                slot=r[width + 1],
+                part_number=r[width + 2],
+                serial=r[width + 3],
+                installed_at=r[width + 4],
+            )
+            for r in (first, *group)
+            if r[width] is not None
+        ]
+        views.append(DeviceView(DeviceRead.model_validate(fields), first[width - 1]))
+    return views
+
+
+def list_(
+    session: Session, *, actor: Caller, filters: DeviceFilter, limit: int, cursor: str | None
+) -> Page[DeviceView]:
+    """Devices the caller may see, filtered, by id."""
+    check_limit(limit)
+    after = decode_cursor(cursor)
+    if filters.serial is not None and replace(filters, serial=None) == _SERIAL_ONLY:
+        # At most two devices match a serial: one page, no cursor.
+        found = (
+            [] if after is not None else find_by_serial(session, actor=actor, serial=filters.serial)
+        )
+        return Page(items=found[:limit], next_cursor=None)
+    stmt = _filtered(scoped(device_rows(), actor), filters)
+    bound = filters.patch_level_below
+    if bound is None:
+        if after is not None:
+            stmt = stmt.where(col(Device.id) > after)
+        rows = list(session.execute(stmt.order_by(col(Device.id)).limit(limit + 1)).all())
+    else:
+        # Version order is not SQL order: read in id order and keep the rows below the bound.
+        rows = []
+        while len(rows) <= limit:
+            batch_stmt = stmt if after is None else stmt.where(col(Device.id) > after)
+            batch = session.execute(batch_stmt.order_by(col(Device.id)).limit(_SCAN_BATCH)).all()
+            rows += [r for r in batch if is_below(r[9], bound)]
+            if len(batch) < _SCAN_BATCH:
+                break
+            after = batch[-1][0]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=views(session, rows),
+        next_cursor=encode_cursor(rows[-1][0]) if more and rows else None,
+    )
+
+
+def history(
+    session: Session, *, actor: Caller, device_id: int, limit: int, cursor: str | None
+) -> Page[DeviceHistoryRead]:
+    """A device's history, oldest first (a customer sees no actors or references)."""
+    get(session, actor=actor, device_id=device_id)
+    return paginate(
+        session,
+        select(DeviceHistory).where(DeviceHistory.device_id == device_id),
+        id_column=col(DeviceHistory.id),
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda h: DeviceHistoryRead.model_validate(policy.redact(actor, h.model_dump())),
+    )
