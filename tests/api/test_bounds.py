@@ -322,6 +322,8 @@ TABLE_OF: dict[str, type[SQLModel]] = {
     "StocktakeLine": SpareUnit,
     "ReservationCreate": Reservation,
     "ReplacementCreate": Replacement,
+    "ReplacementUpdate": Replacement,
+    "FaultRecord": Replacement,
     "RepairCreate": RepairOrder,
     "RepairReceive": RepairOrder,
     "LoanCreate": Loan,
