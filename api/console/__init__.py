@@ -416,7 +416,7 @@ def report_page(
     try:
         if caller.role not in REPORT_ROLES:
             raise Forbidden(f"role {caller.role.value!r} may not do this")
-        report = reports.replacement_report(
+        report = reports.report_data(
             session, actor=caller, period=reports.parse_period(month=chosen)
         )
     except DomainError as exc:
@@ -448,9 +448,7 @@ def report_export_file(
     """The month's report as the API exports it (XLSX with charts, or CSV)."""
     if caller.role not in REPORT_ROLES:
         raise Forbidden(f"role {caller.role.value!r} may not do this")
-    report = reports.replacement_report(
-        session, actor=caller, period=reports.parse_period(month=month)
-    )
+    report = reports.report_data(session, actor=caller, period=reports.parse_period(month=month))
     file_lang = spares_export.Lang(lang)
     name = reports_export.filename(report, format, file_lang)
     return Response(

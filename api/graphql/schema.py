@@ -3,8 +3,8 @@
 Limits: operations deeper than `graphql_max_depth` (10) are rejected before any resolver runs;
 documents above 4,000 tokens or 30 aliases are refused; every list is capped at 500 items;
 unexpected errors are masked (code `internal_error`) and logged; introspection is a setting.
-Bounds: an `ID` argument is an integer id in 1..2^63-1 and no string literal or variable holds
-NUL (else `validation_error`, as REST answers 422).
+Bounds: an `ID` argument is an integer id in 1..2^31-1 (`models.bounds`) and no string
+literal or variable holds NUL (else `validation_error`, as REST answers 422).
 """
 
 from __future__ import annotations

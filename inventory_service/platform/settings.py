@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     benchmark_endpoints: bool = False
     web_assets_dir: Path = DEFAULT_WEB_ASSETS
+    # The CJK font embedded in fault reports as PDF (Debian's fonts-noto-cjk); in a font
+    # collection (.ttc) the index picks the face: 2 is Noto Sans CJK SC (Simplified Chinese).
+    report_font: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    report_font_bold: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+    report_font_index: int = Field(default=2, ge=0)
 
     @field_validator("travel_bands")
     @classmethod
