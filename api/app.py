@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, openapi
+from api import console, errors, openapi, web
 from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RefuseNul, RequestContextMiddleware
 from api.rest import (
@@ -99,13 +99,16 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # api.web serves /docs and /redoc with local assets
         redoc_url=None,
     )
     app.state.database = db
     app.state.settings = cfg
     app.state.metrics = Metrics()
     errors.install(app)
+    web.mount_assets(app, cfg.web_assets_dir)
+    web.install_docs(app)
+    console.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])

@@ -107,14 +107,17 @@ BUILD = [
     INSERT INTO replacement (reservation_id, device_id, site_id, customer_id, slot,
         installed_spare_id, removed_spare_id, removed_serial, installed_serial, part_id, reason,
         fault_level, fault_impact, fault_reported_at, arrived_at, replaced_at, duration_minutes,
-        within_deadline, engineer, customer_confirmed_by, engineer_confirmed_by, actor, created_at)
+        within_deadline, arrival_minutes, response_limit_minutes, arrived_within_response,
+        spare_on_site_within_deadline, engineer, customer_confirmed_by, engineer_confirmed_by,
+        actor, created_at, updated_at)
     SELECT r.id, r.device_id, r.site_id, s.customer_id, 'PSU1', r.spare_id, old.id, old.serial,
         u.serial, r.part_id, '电源模块故障',
         (ARRAY['critical', 'major', 'serious', 'minor'])[r.id % 4 + 1],
         '单电源运行，业务未中断',
         t.at - make_interval(mins => 20 + (r.id * 37) % 400), t.at, t.at,
-        20 + (r.id * 37) % 400, 20 + (r.id * 37) % 400 <= 240, r.engineer, '客户', r.engineer,
-        'bench', now()
+        20 + (r.id * 37) % 400, 20 + (r.id * 37) % 400 <= 240,
+        20 + (r.id * 37) % 400, s.hub_band_minutes, 20 + (r.id * 37) % 400 <= s.hub_band_minutes,
+        20 + (r.id * 37) % 400 <= 240, r.engineer, '客户', r.engineer, 'bench', now(), now()
     FROM reservation r
     JOIN site s ON s.id = r.site_id
     JOIN spare_unit u ON u.id = r.spare_id

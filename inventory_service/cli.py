@@ -342,11 +342,11 @@ def report_replacements(
         month=month, quarter=quarter, date_from=date_from, date_to=date_to
     )
     with get_database().transaction(write=False) as session:
-        report = reports.replacement_report(
+        report = reports.report_data(
             session, actor=auth.SYSTEM, period=period, customer_code=customer, progress=True
         )
     if report_format is reports_export.ReportFormat.JSON:
-        data = report.model_dump_json(by_alias=True, indent=2).encode() + b"\n"
+        data = report.read().model_dump_json(by_alias=True, indent=2).encode() + b"\n"
     else:
         data = reports_export.render(report, report_format, report_lang)
     if output is None:
@@ -355,6 +355,45 @@ def report_replacements(
     else:
         output.write_bytes(data)
         typer.echo(f"{len(report.rows)} replacement(s) written to {output}", err=True)
+
+
+@report_app.command("failures")
+def report_failures(
+    quarter: Annotated[str, typer.Option(help="YYYY-Qn, e.g. 2026-Q4.")],
+    top: Annotated[int, typer.Option(help="How many parts to print.")] = 10,
+    customer: Annotated[str | None, typer.Option(help="Only this customer's devices.")] = None,
+) -> None:
+    """The parts with the highest annualised failure rate in a quarter (故障概率趋势)."""
+    from inventory_service.reporting import reports
+
+    with get_database().transaction(write=False) as session:
+        lines = reports.top_failures(
+            session, actor=auth.SYSTEM, quarter=quarter, customer_code=customer, top=top
+        )
+    if not lines:
+        typer.echo(f"no replacements in {quarter}", err=True)
+        return
+
+    def rate(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    heads = ("#", "part number", "name", "replaced", "installed", "rate/yr", "previous")
+    rows = [
+        (str(i), x.part_number, x.part_name, str(x.replacements), str(x.installed))
+        + (rate(x.annualised_rate), rate(x.previous_rate))
+        for i, x in enumerate(lines, start=1)
+    ]
+
+    def width(text: str) -> int:  # a CJK character takes two columns in a terminal
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    widths = [max(width(r[c]) for r in (heads, *rows)) for c in range(len(heads))]
+    for r in (heads, *rows):
+        cells = [
+            " " * (w - width(v)) + v if c in (0, 3, 4, 5, 6) else v + " " * (w - width(v))
+            for c, (v, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        typer.echo("  ".join(cells).rstrip())
 
 
 PLUGINS: Final = "inventory_service.cli"

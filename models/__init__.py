@@ -14,6 +14,7 @@ from models.reservation import (
     RepairOrder,
     RepairStatus,
     Replacement,
+    ReplacementEdit,
     Reservation,
     ReservationStatus,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "RepairOrder",
     "RepairStatus",
     "Replacement",
+    "ReplacementEdit",
     "Reservation",
     "ReservationStatus",
     "Role",

@@ -34,11 +34,24 @@ class ReplacementReportRow(ReadModel):
     duration_minutes: int
     within_deadline: bool
     engineer: str
+    # The SLA clock (the contract's addition): null without an arrival.
+    arrival_minutes: int | None = None
+    response_limit_minutes: int | None = None
+    arrived_within_response: bool | None = None
+    spare_on_site_within_deadline: bool | None = None
     # Extensions: the record's id and exact time, and the display names of the codes.
     replacement_id: int
     replaced_at: dt.datetime
     customer_name: str
     site_name: str
+
+
+class PartFailureRate(ReadModel):
+    """故障概率: how often a part fails, against how many of it are installed."""
+
+    replacements: int
+    installed: int
+    annualised_rate: float | None
 
 
 class ReplacementReportSummary(ReadModel):
@@ -59,6 +72,20 @@ class ReplacementReportSummary(ReadModel):
     share_within_deadline: float | None = Field(
         description="rows within the deadline / count (0..1); null without rows"
     )
+    share_arrived_within_response: float | None = Field(
+        description="rows that arrived within the site's response band / rows with an arrival "
+        "and a band (0..1); null when none"
+    )
+    share_spare_on_site_within_deadline: float | None = Field(
+        description="rows whose arrival_minutes ≤ the deadline / rows with an arrival (0..1); "
+        "null when none"
+    )
+    arrival_missing: int = Field(description="rows without an arrival time")
+    failure_rate_by_part: dict[str, PartFailureRate] = Field(
+        description="For every part replaced in the period: replacements, the installed base "
+        "(components of that part in devices in scope not retired at the end of the period) "
+        "and replacements / installed × 365.25 / days in the period (null when installed is 0)"
+    )
     # Extensions.
     within_deadline_count: int
     by_customer: dict[str, int]
@@ -69,6 +96,11 @@ class ReplacementReportSummary(ReadModel):
     scrapped_units: int = Field(description="spare units written off in the period (the ledger)")
 
 
+class QuarterFailureRates(ReadModel):
+    quarter: str
+    by_part: dict[str, PartFailureRate]
+
+
 class ReplacementReport(ReadModel):
     month: str | None = Field(description="YYYY-MM when the period is a month, else null")
     quarter: str | None = Field(description="YYYY-Qn when the period is a quarter, else null")
@@ -76,3 +108,8 @@ class ReplacementReport(ReadModel):
     deadline_minutes: int
     rows: list[ReplacementReportRow]
     summary: ReplacementReportSummary
+    failure_trend: list[QuarterFailureRates] | None = Field(
+        default=None,
+        description="For a quarter: the failure rate of each part replaced in it over the "
+        "last four quarters, oldest first (故障概率趋势); null for other periods",
+    )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Final
 
+from pydantic import AfterValidator, StringConstraints
 from pydantic import Field as PField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.base import (
     AwareDatetime,
     Code,
+    JSONType,
     Name,
     ReadModel,
     RequestModel,
@@ -110,14 +113,77 @@ class Replacement(SQLModel, table=True):
     replaced_at: datetime = Field(sa_type=UTCDateTime, index=True)
     duration_minutes: int
     within_deadline: bool
+    # The SLA clock, fixed when recorded (the site's band may change later).
+    arrival_minutes: int | None = None
+    response_limit_minutes: int | None = None
+    arrived_within_response: bool | None = None
+    spare_on_site_within_deadline: bool | None = None
     engineer: str = Field(max_length=200)
     customer_confirmed_by: str = Field(max_length=200)
     engineer_confirmed_by: str = Field(max_length=200)
+    # The fault record (故障处理报告): may be completed after the replacement.
+    remote_support_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    customer_engineer: str | None = Field(default=None, max_length=200)
+    process: str | None = Field(default=None, max_length=4000)
+    cause: str | None = Field(default=None, max_length=4000)
+    solution: str | None = Field(default=None, max_length=4000)
+    prevention: str | None = Field(default=None, max_length=4000)
     actor: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class ReplacementCreate(RequestModel):
+class ReplacementEdit(SQLModel, table=True):
+    """One change of a replacement's fault record: who, when, each field before and after."""
+
+    __tablename__ = "replacement_edit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    replacement_id: int = Field(foreign_key="replacement.id", index=True)
+    actor: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    changes: dict[str, Any] = Field(sa_type=JSONType)
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+# Free text of the fault record: bounded by its column, never holding a NUL.
+FaultText = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_no_nul)]
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_nul),
+]
+FAULT_RECORD_FIELDS: Final = (
+    "remote_support_at",
+    "customer_engineer",
+    "process",
+    "cause",
+    "solution",
+    "prevention",
+)
+
+
+class FaultRecord(RequestModel):
+    """The fault record's optional fields (故障处理报告)."""
+
+    remote_support_at: AwareDatetime | None = PField(
+        default=None, description="When remote support began (between report and arrival)"
+    )
+    customer_engineer: PersonName | None = PField(
+        default=None, description="The customer's engineer on the case"
+    )
+    process: FaultText | None = PField(default=None, description="处理过程: what was done")
+    cause: FaultText | None = PField(default=None, description="故障原因")
+    solution: FaultText | None = PField(default=None, description="解决方案")
+    prevention: FaultText | None = PField(default=None, description="预防措施")
+
+
+class ReplacementCreate(FaultRecord):
     reservation_id: Id
     device_id: Id
     removed_serial: Serial
@@ -151,10 +217,71 @@ class ReplacementRead(ReadModel):
     replaced_at: datetime
     duration_minutes: int
     within_deadline: bool
+    arrival_minutes: int | None = PField(
+        description="arrived_at − fault_reported_at, whole minutes rounded down; null without"
+        " arrived_at"
+    )
+    response_limit_minutes: int | None = PField(
+        description="The site's on-site response band when recorded (30/60/180/300); null"
+        " without arrived_at or for a site beyond the bands"
+    )
+    arrived_within_response: bool | None = PField(
+        description="arrival_minutes ≤ response_limit_minutes; null when either is null"
+    )
+    spare_on_site_within_deadline: bool | None = PField(
+        description="arrival_minutes ≤ the deadline (240 by default); null without arrived_at"
+    )
     engineer: str
     customer_confirmed_by: str
     engineer_confirmed_by: str
+    remote_support_at: datetime | None
+    customer_engineer: str | None = PField(json_schema_extra={"maxLength": 200})
+    process: str | None = PField(json_schema_extra={"maxLength": 4000})
+    cause: str | None = PField(json_schema_extra={"maxLength": 4000})
+    solution: str | None = PField(json_schema_extra={"maxLength": 4000})
+    prevention: str | None = PField(json_schema_extra={"maxLength": 4000})
     created_at: datetime
+    updated_at: datetime
+
+
+def _fixed(value: object) -> object:
+    raise ValueError("is fixed when the replacement is recorded and may not change")
+
+
+# A field of the record that a PATCH may not touch: any value given is a 422 naming it.
+Fixed = SkipJsonSchema[Annotated[object, AfterValidator(_fixed)]]
+
+
+class ReplacementUpdate(FaultRecord):
+    """`PATCH /replacements/{id}`: only the fault record; a field sent as null is cleared.
+
+    The times, the confirmations and what was swapped are fixed at creation (422)."""
+
+    reservation_id: Fixed = None
+    device_id: Fixed = None
+    removed_serial: Fixed = None
+    reason: Fixed = None
+    fault_level: Fixed = None
+    fault_impact: Fixed = None
+    fault_reported_at: Fixed = None
+    arrived_at: Fixed = None
+    replaced_at: Fixed = None
+    customer_confirmed_by: Fixed = None
+    engineer_confirmed_by: Fixed = None
+
+
+class FieldChange(ReadModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class ReplacementEditRead(ReadModel):
+    id: int
+    replacement_id: int
+    actor: str
+    at: datetime
+    changes: list[FieldChange]
 
 
 class RepairStatus(StrEnum):

@@ -266,10 +266,13 @@ def replacement_row(
     reason: str = "电源模块故障",
     fault_impact: str = "单电源运行，业务未中断",
     engineer: str = "王工",
+    arrival_minutes: int | None = None,
+    **fault_record: Any,
 ) -> Replacement:
     """One replacement at `replaced_at`, `duration_minutes` after the fault was reported,
     made through the lifecycle: a device with the part in slot PSU1 (`OLD-<serial>`), a unit
-    received (`NEW-<serial>`), reserved for the device and recorded as its replacement."""
+    received (`NEW-<serial>`), reserved for the device and recorded as its replacement; the
+    engineer arrived `arrival_minutes` after the report (no arrival when None)."""
     from inventory_service.lifecycle import replacements
     from models.reservation import FaultLevel, ReplacementCreate
 
@@ -296,6 +299,7 @@ def replacement_row(
     )
     assert held.id is not None
     assert dev.id is not None
+    reported = replaced_at - timedelta(minutes=duration_minutes)
     return replacements.record(
         session,
         actor=ACTOR,
@@ -306,10 +310,14 @@ def replacement_row(
             reason=reason,
             fault_level=FaultLevel(fault_level),
             fault_impact=fault_impact,
-            fault_reported_at=replaced_at - timedelta(minutes=duration_minutes),
+            fault_reported_at=reported,
+            arrived_at=None
+            if arrival_minutes is None
+            else reported + timedelta(minutes=arrival_minutes),
             replaced_at=replaced_at,
             customer_confirmed_by="客户-李",
             engineer_confirmed_by=engineer,
+            **fault_record,
         ),
     )
 

@@ -41,7 +41,7 @@ def test_xlsx_goes_to_the_file(cli: CliRunner, tmp_path: Path) -> None:
     assert "10 replacement(s) written" in result.stderr
     book = openpyxl.load_workbook(target)
     assert book["Replacements"].max_row == 11
-    assert len(book["Charts"]._charts) == 3
+    assert len(book["Charts"]._charts) == 5
 
 
 def test_csv_for_one_customer_goes_to_stdout(cli: CliRunner) -> None:
@@ -77,3 +77,31 @@ def test_bad_options_exit_2_with_a_reason(cli: CliRunner, args: list[str], named
     assert result.exit_code == 2
     assert named in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_failures_prints_the_highest_annualised_rates(cli: CliRunner) -> None:
+    # Q4: PSU-750W 6 of 6 installed, HDD-1T 3 of 3, FAN-01 2 of 3 (one more in September).
+    result = cli.invoke(app, ["report", "failures", "--quarter", "2026-Q4"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["#", "part", "number", "name", "replaced", "installed"] + [
+        "rate/yr",
+        "previous",
+    ]
+    assert [line.split()[1] for line in lines[1:]] == ["PSU-750W", "HDD-1T", "FAN-01"]
+    psu, fan = lines[1].split(), lines[3].split()
+    assert psu[-4:] == ["6", "6", f"{365.25 / 92:.3f}", "—"]
+    assert fan[-4:] == ["2", "3", f"{2 / 3 * 365.25 / 92:.3f}", f"{1 / 3 * 365.25 / 92:.3f}"]
+    top = cli.invoke(app, ["report", "failures", "--quarter", "2026-Q4", "--top", "1"])
+    assert len(top.stdout.splitlines()) == 2
+    mine = cli.invoke(app, ["report", "failures", "--quarter", "2026-Q4", "--customer", "LNDL"])
+    assert [line.split()[1] for line in mine.stdout.splitlines()[1:]] == ["HDD-1T"]
+
+
+def test_failures_refuses_a_bad_quarter_and_says_when_there_is_nothing(cli: CliRunner) -> None:
+    bad = cli.invoke(app, ["report", "failures", "--quarter", "2026-Q5"])
+    assert bad.exit_code == 2
+    assert "quarter" in bad.stderr
+    empty = cli.invoke(app, ["report", "failures", "--quarter", "2025-Q1"])
+    assert empty.exit_code == 0
+    assert "no replacements in 2025-Q1" in empty.stderr

@@ -23,6 +23,7 @@ from models.reservation import (
     RepairReceive,
     ReplacementCreate,
     ReplacementRead,
+    ReplacementUpdate,
     ReservationCreate,
     ReservationRead,
 )
@@ -120,6 +121,25 @@ class Mutation:
             return replacements.read_rows(session, [done])[0]
 
         return t.Replacement.from_pydantic(await ctx.write(work))
+
+    @strawberry.mutation(
+        description="Complete the fault record (`PATCH /replacements/{id}`); each change is "
+        "kept in the replacement's edit history.",
+        permission_classes=may(Operation.FIELD_WORK),
+    )
+    async def update_replacement(
+        self, info: Ctx, id: strawberry.ID, input: t.ReplacementPatchInput
+    ) -> t.Replacement:
+        ctx = info.context
+        actor = ctx.caller
+        raw = {name: value for name, value in vars(input).items() if value is not strawberry.UNSET}
+        data = parse(ReplacementUpdate, raw)
+
+        def work(session: Session, replacement_id: int) -> ReplacementRead:
+            row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
+            return replacements.read_rows(session, [row])[0]
+
+        return t.Replacement.from_pydantic(await ctx.write(work, _int(id)))
 
     @strawberry.mutation(
         description="Send a faulty unit to its vendor (faulty → at_repair).",

@@ -31,12 +31,20 @@ from models.reachability import (
     StockingLine,
 )
 from models.report import (
+    QuarterFailureRates,
     ReplacementReport,
     ReplacementReportRow,
     ReplacementReportSummary,
     ReportPeriod,
 )
-from models.reservation import LoanRead, RepairRead, ReplacementRead, ReservationRead
+from models.reservation import (
+    FieldChange,
+    LoanRead,
+    RepairRead,
+    ReplacementEditRead,
+    ReplacementRead,
+    ReservationRead,
+)
 from models.spare import ProvenanceRead, SpareRead, SpareSummary, SpareSummaryRow
 
 T = TypeVar("T")
@@ -47,6 +55,10 @@ _Plan = list[tuple[str, Callable[[Any], Any] | None]]
 _PLANS: dict[type, _Plan] = {}
 
 
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def _nested(annotation: Any) -> Callable[[Any], Any] | None:
     """A converter for a field holding read models (or lists of them); None for plain values."""
     origin, args = get_origin(annotation), get_args(annotation)
@@ -55,6 +67,9 @@ def _nested(annotation: Any) -> Callable[[Any], Any] | None:
         if each is None:
             return None
         return lambda values: [each(v) for v in values]
+    if origin is dict and len(args) == 2 and _is_model(args[1]):
+        # A map keyed by data (e.g. part numbers) is a JSON scalar: its values as plain JSON.
+        return lambda values: {k: v.model_dump(mode="json") for k, v in values.items()}
     if origin in (Union, UnionType):
         members = [a for a in args if a is not type(None)]
         # Optional values: `convert` passes None through before calling the converter.
@@ -241,6 +256,18 @@ class Replacement:
     id: strawberry.ID
 
 
+@from_model(model=FieldChange, all_fields=True, name="FieldChange")
+class FieldChangeType:
+    before: JSON | None
+    after: JSON | None
+
+
+@from_model(model=ReplacementEditRead, all_fields=True, name="ReplacementEdit")
+class ReplacementEdit:
+    id: strawberry.ID
+    replacement_id: strawberry.ID
+
+
 @from_model(model=RepairRead, all_fields=True)
 class Repair:
     id: strawberry.ID
@@ -309,6 +336,12 @@ class ReplacementReportSummaryType:
     by_site: JSON
     by_fault_level: JSON
     by_customer: JSON
+    failure_rate_by_part: JSON
+
+
+@from_model(model=QuarterFailureRates, all_fields=True, name="QuarterFailureRates")
+class QuarterFailureRatesType:
+    by_part: JSON
 
 
 @from_model(model=ReplacementReport, all_fields=True, name="ReplacementReport")
@@ -352,3 +385,22 @@ class ReplacementInput:
     customer_confirmed_by: str
     engineer_confirmed_by: str
     arrived_at: datetime | None = None
+    remote_support_at: datetime | None = None
+    customer_engineer: str | None = None
+    process: str | None = None
+    cause: str | None = None
+    solution: str | None = None
+    prevention: str | None = None
+
+
+@strawberry.input(
+    description="What `PATCH /replacements/{id}` takes: the fault record only; a field left "
+    "out stays as it is, a field given as null is cleared."
+)
+class ReplacementPatchInput:
+    remote_support_at: datetime | None = strawberry.UNSET
+    customer_engineer: str | None = strawberry.UNSET
+    process: str | None = strawberry.UNSET
+    cause: str | None = strawberry.UNSET
+    solution: str | None = strawberry.UNSET
+    prevention: str | None = strawberry.UNSET

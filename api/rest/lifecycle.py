@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import FieldRole, LoanRole, Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep, IdempotencyRequired
 from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
 from inventory_service.lifecycle import loans, replacements, reservations
 from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.reporting import fault_report as fault_report_data
+from inventory_service.reporting import fault_report_export
+from inventory_service.reporting.fault_report_export import DocFormat
+from inventory_service.warehouse.spares_export import Lang
 from models.reservation import (
     LoanCreate,
     LoanRead,
     LoanStatus,
     ReplacementCreate,
+    ReplacementEditRead,
     ReplacementRead,
+    ReplacementUpdate,
     ReservationCreate,
     ReservationRead,
     ReservationStatus,
@@ -118,6 +127,56 @@ def list_replacements(
 def get_replacement(replacement_id: PathId, session: SessionDep, actor: Reader) -> ReplacementRead:
     """One replacement."""
     return replacements.get(session, actor=actor, replacement_id=replacement_id)
+
+
+@replacement_router.get(
+    "/{replacement_id}/fault-report",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {ctype: {} for ctype in fault_report_export.CONTENT_TYPE.values()},
+            "description": "故障处理报告: the fault report to sign, as DOCX or PDF (CJK font "
+            "embedded).",
+        }
+    },
+)
+def fault_report(
+    replacement_id: PathId,
+    session: SessionDep,
+    actor: Reader,
+    format: Annotated[DocFormat, Query(description="pdf or docx")] = DocFormat.PDF,
+    lang: Annotated[Lang, Query(description="zh or en")] = Lang.ZH,
+) -> Response:
+    """The fault report document (staff; a customer for its own devices)."""
+    report = fault_report_data.load(session, actor=actor, replacement_id=replacement_id)
+    name = fault_report_export.filename(report, format, lang)
+    return Response(
+        fault_report_export.render(report, format, lang),
+        media_type=fault_report_export.CONTENT_TYPE[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@replacement_router.patch("/{replacement_id}", response_model=ReplacementRead)
+def patch_replacement(
+    replacement_id: PathId, data: ReplacementUpdate, session: SessionDep, actor: FieldRole
+) -> ReplacementRead:
+    """Complete the fault record (times, confirmations and the swap never change: 422)."""
+    row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
+    return replacements.read_rows(session, [row])[0]
+
+
+@replacement_router.get("/{replacement_id}/edits", response_model=PageOf[ReplacementEditRead])
+def replacement_edits(
+    replacement_id: PathId,
+    session: SessionDep,
+    actor: Staff,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> PageOf[ReplacementEditRead]:
+    """Who changed the fault record, when, and each field before and after (staff only)."""
+    page = replacements.edits(session, replacement_id=replacement_id, limit=limit, cursor=cursor)
+    return PageOf[ReplacementEditRead](items=page.items, next_cursor=page.next_cursor)
 
 
 loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])

@@ -61,12 +61,11 @@ def replacement_report(
     ] = None,
 ) -> object:
     """One row per replacement in the period (by replaced_at, local time) and a summary."""
-    report = reports.replacement_report(
-        session, actor=actor, period=period, customer_code=customer_code
-    )
+    report = reports.report_data(session, actor=actor, period=period, customer_code=customer_code)
     if format is ReportFormat.JSON:
         # Serialised once here: FastAPI would validate the ten thousand rows of a month again.
-        return Response(report.model_dump_json(by_alias=True), media_type="application/json")
+        body = report.read().model_dump_json(by_alias=True)
+        return Response(body, media_type="application/json")
     name = reports_export.filename(report, format, lang)
     return Response(
         reports_export.render(report, format, lang),

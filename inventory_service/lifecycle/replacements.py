@@ -12,9 +12,22 @@ Rules that always hold here:
   (ledger, genuine flag kept), the reservation is fulfilled.
 - `duration_minutes` = replaced_at − fault_reported_at in whole minutes, rounded down;
   `within_deadline` = duration ≤ the configured deadline.
+- The SLA clock is about arrival and is fixed when recorded: `arrival_minutes` =
+  arrived_at − fault_reported_at (whole minutes, rounded down), `response_limit_minutes` =
+  the site's `hub_band_minutes` at that moment, `arrived_within_response` = arrival ≤ that
+  band (edges on time), `spare_on_site_within_deadline` = arrival ≤ the deadline; all null
+  without an arrival (and the response pair null for a site beyond every band).
+- The fault record (remote support, the customer's engineer, process, cause, solution,
+  prevention) may be given at creation or completed later by `patch`; nothing else of a
+  replacement ever changes. Every patch that changes something writes one `ReplacementEdit`
+  row (who, when, each field before and after) in the same transaction.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -26,9 +39,84 @@ from inventory_service.platform.errors import NotFound, ValidationFailed
 from inventory_service.platform.pagination import Page, paginate
 from inventory_service.platform.settings import get_settings
 from inventory_service.warehouse import catalogue, stock
-from models import Component, Customer, Device, Part, Replacement, Site, UnitStatus
+from models import (
+    Component,
+    Customer,
+    Device,
+    Part,
+    Replacement,
+    ReplacementEdit,
+    Reservation,
+    Site,
+    SpareUnit,
+    UnitStatus,
+)
 from models.base import utcnow
-from models.reservation import ReplacementCreate, ReplacementRead
+from models.reservation import (
+    FAULT_RECORD_FIELDS,
+    FieldChange,
+    ReplacementCreate,
+    ReplacementEditRead,
+    ReplacementRead,
+    ReplacementUpdate,
+)
+
+
+def _minutes(later: datetime, earlier: datetime) -> int:
+    """Whole minutes from `earlier` to `later`, rounded down."""
+    return int((later - earlier).total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The SLA clock of one replacement (the contract's response table and 4-hour promise)."""
+
+    duration_minutes: int
+    within_deadline: bool
+    arrival_minutes: int | None
+    response_limit_minutes: int | None
+    arrived_within_response: bool | None
+    spare_on_site_within_deadline: bool | None
+
+
+def clock(
+    *,
+    fault_reported_at: datetime,
+    arrived_at: datetime | None,
+    replaced_at: datetime,
+    band_minutes: int | None,
+    deadline_minutes: int,
+) -> Clock:
+    """Durations and on-time marks; a limit reached exactly is on time."""
+    duration = _minutes(replaced_at, fault_reported_at)
+    arrival = None if arrived_at is None else _minutes(arrived_at, fault_reported_at)
+    limit = None if arrival is None else band_minutes
+    return Clock(
+        duration_minutes=duration,
+        within_deadline=duration <= deadline_minutes,
+        arrival_minutes=arrival,
+        response_limit_minutes=limit,
+        arrived_within_response=None if arrival is None or limit is None else arrival <= limit,
+        spare_on_site_within_deadline=None if arrival is None else arrival <= deadline_minutes,
+    )
+
+
+def _check_aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed.field(name, "must carry a time zone")
+
+
+def _check_remote_support(
+    remote_support_at: datetime | None, *, reported: datetime, replaced: datetime
+) -> None:
+    """Remote support starts after the fault is reported and before the repair is done."""
+    if remote_support_at is None:
+        return
+    _check_aware("remote_support_at", remote_support_at)
+    if remote_support_at < reported:
+        raise ValidationFailed.field("remote_support_at", "must not be before fault_reported_at")
+    if remote_support_at > replaced:
+        raise ValidationFailed.field("remote_support_at", "must not be after replaced_at")
 
 
 def _check_times(data: ReplacementCreate) -> None:
@@ -38,40 +126,42 @@ def _check_times(data: ReplacementCreate) -> None:
         steps.append(("arrived_at", data.arrived_at))
     steps.append(("replaced_at", data.replaced_at))
     for name, value in steps:
-        if value.tzinfo is None:
-            raise ValidationFailed.field(name, "must carry a time zone")
+        _check_aware(name, value)
     for (earlier_name, earlier), (later_name, later) in zip(steps, steps[1:], strict=False):
         if later < earlier:
             raise ValidationFailed.field(later_name, f"must not be before {earlier_name}")
     if data.replaced_at > now:
         raise ValidationFailed.field("replaced_at", "must not be in the future")
-
-
-def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Replacement:
-    """Record a replacement done in the field, confirmed by both sides."""
-    reservation = reservations.lock_for_replacement(
-        session, actor=actor, reservation_id=data.reservation_id
+    _check_remote_support(
+        data.remote_support_at, reported=data.fault_reported_at, replaced=data.replaced_at
     )
-    _check_times(data)
-    device = session.exec(
-        select(Device).where(Device.id == data.device_id).with_for_update()
-    ).first()
+
+
+def _lock_device(session: Session, reservation: Reservation, device_id: int) -> Device:
+    """The device, locked; it must be the reservation's (when it names one) and at its site."""
+    device = session.exec(select(Device).where(Device.id == device_id).with_for_update()).first()
     if device is None:
-        raise ValidationFailed.field("device_id", f"unknown device {data.device_id}")
+        raise ValidationFailed.field("device_id", f"unknown device {device_id}")
     if reservation.device_id is not None and reservation.device_id != device.id:
         raise ValidationFailed.field("device_id", "the reservation was made for another device")
     if device.site_id != reservation.site_id:
         raise ValidationFailed.field("device_id", "the device is not at the reservation's site")
+    return device
+
+
+def _removed_component(session: Session, device: Device, serial: str) -> Component:
     component = session.exec(
-        select(Component).where(
-            Component.device_id == device.id, Component.serial == data.removed_serial
-        )
+        select(Component).where(Component.device_id == device.id, Component.serial == serial)
     ).first()
     if component is None:
         raise ValidationFailed.field(
             "removed_serial", "no component with this serial in the device"
         )
-    unit = stock.lock_unit(session, spare_id=reservation.spare_id)
+    return component
+
+
+def _check_fit(session: Session, component: Component, unit: SpareUnit) -> Part:
+    """The reserved unit's part may take the component's place; returns the new part."""
     old_part = session.get(Part, component.part_id)
     new_part = session.get(Part, unit.part_id)
     assert old_part is not None
@@ -82,7 +172,20 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
             f"{new_part.part_number} may not replace {old_part.part_number} "
             "(not the same part, and lower in a spec or another category)",
         )
-    reference = f"reservation:{reservation.id}"
+    return new_part
+
+
+def _install(
+    session: Session,
+    *,
+    actor: Caller,
+    unit: SpareUnit,
+    device: Device,
+    component: Component,
+    new_part: Part,
+    reference: str,
+) -> None:
+    """The unit leaves the warehouse into the device's slot (ledger and device history)."""
     if unit.status == UnitStatus.RESERVED.value:
         stock.transition(
             session,
@@ -103,14 +206,36 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
     )
     unit.device_id = device.id
     session.add(unit)
-    slot, removed_part_id, removed_serial = component.slot, component.part_id, component.serial
     register.swap_component(
         session,
         actor=actor,
         device_id=device.id or 0,
-        slot=slot,
+        slot=component.slot,
         part_number=new_part.part_number,
         serial=unit.serial,
+        reference=reference,
+    )
+
+
+def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Replacement:
+    """Record a replacement done in the field, confirmed by both sides."""
+    reservation = reservations.lock_for_replacement(
+        session, actor=actor, reservation_id=data.reservation_id
+    )
+    _check_times(data)
+    device = _lock_device(session, reservation, data.device_id)
+    component = _removed_component(session, device, data.removed_serial)
+    unit = stock.lock_unit(session, spare_id=reservation.spare_id)
+    new_part = _check_fit(session, component, unit)
+    reference = f"reservation:{reservation.id}"
+    slot, removed_part_id, removed_serial = component.slot, component.part_id, component.serial
+    _install(
+        session,
+        actor=actor,
+        unit=unit,
+        device=device,
+        component=component,
+        new_part=new_part,
         reference=reference,
     )
     removed_unit = stock.register_removed(
@@ -125,8 +250,16 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
     reservations.fulfil(session, reservation, actor=actor)
     site = session.get(Site, device.site_id)
     assert site is not None
-    duration = int((data.replaced_at - data.fault_reported_at).total_seconds() // 60)
+    sla = clock(
+        fault_reported_at=data.fault_reported_at,
+        arrived_at=data.arrived_at,
+        replaced_at=data.replaced_at,
+        band_minutes=site.hub_band_minutes,
+        deadline_minutes=get_settings().deadline_minutes,
+    )
     replacement = Replacement(
+        **data.model_dump(include=set(FAULT_RECORD_FIELDS)),
+        **vars(sla),
         reservation_id=reservation.id or 0,
         device_id=device.id or 0,
         site_id=site.id or 0,
@@ -143,8 +276,6 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         fault_reported_at=data.fault_reported_at,
         arrived_at=data.arrived_at,
         replaced_at=data.replaced_at,
-        duration_minutes=duration,
-        within_deadline=duration <= get_settings().deadline_minutes,
         engineer=reservation.engineer,
         customer_confirmed_by=data.customer_confirmed_by,
         engineer_confirmed_by=data.engineer_confirmed_by,
@@ -153,6 +284,77 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
     session.add(replacement)
     session.flush()
     return replacement
+
+
+def _utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def _json(value: Any) -> Any:
+    return _utc(value).isoformat() if isinstance(value, datetime) else value
+
+
+def patch(
+    session: Session, *, actor: Caller, replacement_id: int, data: ReplacementUpdate
+) -> Replacement:
+    """Complete or correct the fault record; each change is kept in the replacement's history."""
+    row = session.exec(
+        select(Replacement).where(Replacement.id == replacement_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"replacement {replacement_id} not found")
+    raw = data.model_dump(include=set(FAULT_RECORD_FIELDS), exclude_unset=True)
+    if "remote_support_at" in raw:
+        _check_remote_support(
+            raw["remote_support_at"], reported=row.fault_reported_at, replaced=row.replaced_at
+        )
+    given = {name: _utc(value) for name, value in raw.items()}
+    changes = {
+        name: {"before": _json(getattr(row, name)), "after": _json(value)}
+        for name, value in given.items()
+        if getattr(row, name) != value
+    }
+    if not changes:
+        return row
+    for name in changes:
+        setattr(row, name, given[name])
+    row.updated_at = utcnow()
+    session.add(row)
+    session.add(ReplacementEdit(replacement_id=row.id or 0, actor=actor.actor, changes=changes))
+    session.flush()
+    return row
+
+
+def edits(
+    session: Session, *, replacement_id: int, limit: int, cursor: str | None
+) -> Page[ReplacementEditRead]:
+    """The history of a replacement's fault record, oldest first (staff only)."""
+    if session.get(Replacement, replacement_id) is None:
+        raise NotFound(f"replacement {replacement_id} not found")
+    stmt = select(ReplacementEdit).where(ReplacementEdit.replacement_id == replacement_id)
+    page = paginate(session, stmt, id_column=ReplacementEdit.id, limit=limit, cursor=cursor)
+    items = [
+        ReplacementEditRead(
+            id=e.id or 0,
+            replacement_id=e.replacement_id,
+            actor=e.actor,
+            at=e.at,
+            changes=[
+                FieldChange(field=name, before=c["before"], after=c["after"])
+                for name, c in e.changes.items()
+            ],
+        )
+        for e in page.items
+    ]
+    return Page(items=items, next_cursor=page.next_cursor)
+
+
+def visible(session: Session, actor: Caller, replacement_id: int) -> Replacement:
+    """The replacement row, if the caller may see it (a customer: its own devices; else 404)."""
+    row = session.get(Replacement, replacement_id)
+    if row is None or not policy.owns(actor, row.customer_id):
+        raise NotFound(f"replacement {replacement_id} not found")
+    return row
 
 
 def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead]:
@@ -188,10 +390,7 @@ def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead
 
 def get(session: Session, *, actor: Caller, replacement_id: int) -> ReplacementRead:
     """One replacement (a customer sees only those on its own devices)."""
-    row = session.get(Replacement, replacement_id)
-    if row is None or not policy.owns(actor, row.customer_id):
-        raise NotFound(f"replacement {replacement_id} not found")
-    return read_rows(session, [row])[0]
+    return read_rows(session, [visible(session, actor, replacement_id)])[0]
 
 
 def list_replacements(

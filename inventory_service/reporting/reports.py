@@ -13,7 +13,11 @@ Rules that always hold here:
   answered like an unknown one, so existence does not leak.
 - Summary: median = `statistics.median`; p90 = `statistics.quantiles(n=10,
   method="inclusive")[-1]` (the value itself with one row); the share within the deadline is
-  within / count; all three are null without rows.
+  within / count; all three are null without rows. The arrival shares count only rows whose
+  mark is known (an arrival, and for the response share a band); null when none is.
+- Failure rate of a part = replacements in the period / components of it installed in
+  devices in scope not retired at the period's end × 365.25 / days in the period (null when
+  none is installed); listed highest rate first.
 - Queries never write.
 """
 
@@ -25,7 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func
@@ -38,8 +42,10 @@ from inventory_service.platform.errors import ValidationFailed
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
 from models import (
+    Component,
     Customer,
     Device,
+    DeviceStatus,
     FaultLevel,
     Movement,
     Part,
@@ -50,6 +56,8 @@ from models import (
     UnitStatus,
 )
 from models.report import (
+    PartFailureRate,
+    QuarterFailureRates,
     ReplacementReport,
     ReplacementReportRow,
     ReplacementReportSummary,
@@ -64,6 +72,8 @@ SEVERITY: Final = [level.value for level in FaultLevel]
 # Show progress on stderr only when a period is big enough to make someone wait.
 PROGRESS_FROM_ROWS: Final = 20_000
 ONE_OF: Final = "give exactly one of month, quarter, or from and to"
+# The quarterly summary's failure trend looks back over a year.
+TREND_QUARTERS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -82,9 +92,75 @@ class Period:
         return first.astimezone(UTC), after.astimezone(UTC)
 
     @property
+    def days(self) -> int:
+        """Days in the period, both ends included."""
+        return (self.end - self.start).days + 1
+
+    @property
     def label(self) -> str:
         """`2026-10`, `2026-Q4` or `2026-10-01_2026-10-15` (file names, titles)."""
         return self.month or self.quarter or f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+
+class ReportRow(NamedTuple):
+    """One row as the report keeps it: a tuple with `ReplacementReportRow`'s fields, in its
+    order (a year of rows as pydantic models took 4 KB each; a tuple with its repeated texts
+    shared takes a tenth of that)."""
+
+    date: date
+    customer: str
+    site: str
+    device_serial: str
+    part_number: str
+    part_name: str
+    removed_serial: str
+    installed_serial: str
+    reason: str
+    fault_level: str
+    fault_impact: str
+    duration_minutes: int
+    within_deadline: bool
+    engineer: str
+    arrival_minutes: int | None
+    response_limit_minutes: int | None
+    arrived_within_response: bool | None
+    spare_on_site_within_deadline: bool | None
+    replacement_id: int
+    replaced_at: datetime
+    customer_name: str
+    site_name: str
+
+
+# Shared by every row built from a tuple (rows are never assigned to, so it never changes).
+ROW_FIELDS: Final[set[str]] = set(ReportRow._fields)
+
+
+@dataclass
+class ReportData:
+    """The report with compact rows (files are written from it); `read` is the API's model."""
+
+    month: str | None
+    quarter: str | None
+    period: ReportPeriod
+    deadline_minutes: int
+    rows: list[ReportRow]
+    summary: ReplacementReportSummary
+    failure_trend: list[QuarterFailureRates] | None
+
+    def read(self) -> ReplacementReport:
+        """The report as JSON and GraphQL answer it."""
+        return ReplacementReport(
+            month=self.month,
+            quarter=self.quarter,
+            period=self.period,
+            deadline_minutes=self.deadline_minutes,
+            # Typed columns straight from the database: no validation needed per row.
+            rows=[
+                ReplacementReportRow.model_construct(ROW_FIELDS, **r._asdict()) for r in self.rows
+            ],
+            summary=self.summary,
+            failure_trend=self.failure_trend,
+        )
 
 
 def _year(field: str, year: int) -> int:
@@ -205,6 +281,10 @@ def _row_query(start: datetime, end: datetime, customer_id: int | None) -> Any:
             col(Replacement.duration_minutes),
             col(Replacement.within_deadline),
             col(Replacement.engineer),
+            col(Replacement.arrival_minutes),
+            col(Replacement.response_limit_minutes),
+            col(Replacement.arrived_within_response),
+            col(Replacement.spare_on_site_within_deadline),
         )
         .join(Customer, col(Customer.id) == col(Replacement.customer_id))
         .join(Site, col(Site.id) == col(Replacement.site_id))
@@ -226,38 +306,46 @@ def _rows(
     customer_id: int | None,
     zone: ZoneInfo,
     progress: bool,
-) -> list[ReplacementReportRow]:
+) -> list[ReportRow]:
     total = None
     if progress:
         counted = _row_query(start, end, customer_id).with_only_columns(func.count()).order_by(None)
         total = session.execute(counted).scalar_one()
-    rows: list[ReplacementReportRow] = []
+    rows: list[ReportRow] = []
     enabled = progress and (total or 0) >= PROGRESS_FROM_ROWS
+    shared: dict[str, str] = {}
+    texts = (2, 3, 4, 5, 7, 8, 11, 12, 13, 16)  # customer, site, part, reason, ...: repeated
     with Progress("replacement report", total=total, enabled=enabled) as bar:
         stmt = _row_query(start, end, customer_id).execution_options(yield_per=2000)
         result = session.execute(stmt)
         for r in result:
-            # Typed columns straight from the database: no validation needed per row.
+            v = list(r)
+            for i in texts:
+                v[i] = shared.setdefault(v[i], v[i])
             rows.append(
-                ReplacementReportRow.model_construct(
-                    date=r[1].astimezone(zone).date(),
-                    customer=r[2],
-                    site=r[4],
-                    device_serial=r[6],
-                    part_number=r[7],
-                    part_name=r[8],
-                    removed_serial=r[9],
-                    installed_serial=r[10],
-                    reason=r[11],
-                    fault_level=r[12],
-                    fault_impact=r[13],
-                    duration_minutes=r[14],
-                    within_deadline=r[15],
-                    engineer=r[16],
-                    replacement_id=r[0],
-                    replaced_at=r[1],
-                    customer_name=r[3],
-                    site_name=r[5],
+                ReportRow(
+                    v[1].astimezone(zone).date(),
+                    v[2],
+                    v[4],
+                    v[6],
+                    v[7],
+                    v[8],
+                    v[9],
+                    v[10],
+                    v[11],
+                    v[12],
+                    v[13],
+                    v[14],
+                    v[15],
+                    v[16],
+                    v[17],
+                    v[18],
+                    v[19],
+                    v[20],
+                    v[0],
+                    v[1],
+                    v[3],
+                    v[5],
                 )
             )
             bar.advance()
@@ -309,8 +397,163 @@ def _repairs_and_scrap(
     }
 
 
-def summarize(rows: Sequence[ReplacementReportRow], **extra: int) -> ReplacementReportSummary:
-    """The contract's summary of `rows` (plus the repair and scrap counts given)."""
+def _share(marks: Sequence[bool | None]) -> float | None:
+    """True marks / marks that are not null; null when none are."""
+    known = [m for m in marks if m is not None]
+    return sum(known) / len(known) if known else None
+
+
+def annualised_rate(replacements: int, installed: int, days: int) -> float | None:
+    """replacements / installed × 365.25 / days in the period; null when nothing is installed."""
+    if installed == 0:
+        return None
+    return replacements / installed * 365.25 / days
+
+
+def installed_base(
+    session: Session, *, part_ids: Sequence[int], end: datetime, customer_id: int | None
+) -> dict[int, int]:
+    """Components of each part installed in devices in scope not retired at `end`.
+
+    The register as it stands: a retired device counts when it was retired at or after `end`
+    (its last change, the retirement being terminal)."""
+    if not part_ids:
+        return {}
+    stmt = (
+        sa_select(col(Component.part_id), func.count(col(Component.id)))
+        .join(Device, col(Device.id) == col(Component.device_id))
+        .where(
+            col(Component.part_id).in_(part_ids),
+            (col(Device.status) != DeviceStatus.RETIRED.value) | (col(Device.updated_at) >= end),
+        )
+        .group_by(col(Component.part_id))
+    )
+    if customer_id is not None:
+        stmt = stmt.join(Site, col(Site.id) == col(Device.site_id)).where(
+            col(Site.customer_id) == customer_id
+        )
+    return {part_id: int(n) for part_id, n in session.execute(stmt).all()}
+
+
+def part_failures(
+    session: Session, *, period: Period, customer_id: int | None
+) -> dict[str, PartFailureRate]:
+    """The contract's failure rate of every part replaced in `period`, highest rate first."""
+    start, end = period.utc_bounds(ZoneInfo(get_settings().time_zone))
+    stmt = (
+        sa_select(col(Part.id), col(Part.part_number), func.count(col(Replacement.id)))
+        .join(Part, col(Part.id) == col(Replacement.part_id))
+        .where(col(Replacement.replaced_at) >= start, col(Replacement.replaced_at) < end)
+        .group_by(col(Part.id), col(Part.part_number))
+    )
+    if customer_id is not None:
+        stmt = stmt.where(col(Replacement.customer_id) == customer_id)
+    counts = session.execute(stmt).all()
+    installed = installed_base(
+        session, part_ids=[c[0] for c in counts], end=end, customer_id=customer_id
+    )
+    rates = {
+        pn: PartFailureRate(
+            replacements=n,
+            installed=installed.get(part_id, 0),
+            annualised_rate=annualised_rate(n, installed.get(part_id, 0), period.days),
+        )
+        for part_id, pn, n in counts
+    }
+    return dict(
+        sorted(
+            rates.items(),
+            key=lambda item: (
+                item[1].annualised_rate is None,
+                -(item[1].annualised_rate or 0.0),
+                -item[1].replacements,
+                item[0],
+            ),
+        )
+    )
+
+
+def previous_quarters(period: Period, count: int) -> list[Period]:
+    """The `count` quarters ending with `period`'s, oldest first (`period` must be a quarter)."""
+    assert period.quarter is not None
+    year, n = int(period.quarter[:4]), int(period.quarter[-1])
+    labels = []
+    for _ in range(count):
+        labels.append(f"{year}-Q{n}")
+        year, n = (year - 1, 4) if n == 1 else (year, n - 1)
+    return [_quarter(label) for label in reversed(labels) if FIRST_YEAR <= int(label[:4])]
+
+
+@dataclass(frozen=True)
+class FailureLine:
+    """One part of the failure table: this period's rate and the previous quarter's."""
+
+    part_number: str
+    part_name: str
+    replacements: int
+    installed: int
+    annualised_rate: float | None
+    previous_rate: float | None
+
+
+def top_failures(
+    session: Session, *, actor: Caller, quarter: str, customer_code: str | None, top: int
+) -> list[FailureLine]:
+    """The `top` parts with the highest annualised failure rate in a quarter (and the rate of
+    each in the quarter before), as `report failures` prints them."""
+    if top < 1:
+        raise ValidationFailed.field("top", "must be at least 1")
+    period = parse_period(quarter=quarter)
+    customer_id = _scope_customer(session, actor, customer_code)
+    before, _ = previous_quarters(period, 2) if period.start.year > FIRST_YEAR else (None, None)
+    rates = part_failures(session, period=period, customer_id=customer_id)
+    earlier = (
+        {} if before is None else part_failures(session, period=before, customer_id=customer_id)
+    )
+    chosen = list(rates.items())[:top]
+    names = dict(
+        session.exec(
+            select(Part.part_number, Part.name).where(
+                col(Part.part_number).in_([pn for pn, _ in chosen])
+            )
+        ).all()
+    )
+    return [
+        FailureLine(
+            part_number=pn,
+            part_name=names.get(pn, ""),
+            replacements=rate.replacements,
+            installed=rate.installed,
+            annualised_rate=rate.annualised_rate,
+            previous_rate=earlier[pn].annualised_rate if pn in earlier else None,
+        )
+        for pn, rate in chosen
+    ]
+
+
+def failure_trend(
+    session: Session, *, period: Period, customer_id: int | None, parts: Sequence[str]
+) -> list[QuarterFailureRates]:
+    """Quarter over quarter: the rate of each of `parts` in the last four quarters."""
+    trend = []
+    for quarter in previous_quarters(period, TREND_QUARTERS):
+        rates = part_failures(session, period=quarter, customer_id=customer_id)
+        trend.append(
+            QuarterFailureRates(
+                quarter=quarter.quarter or quarter.label,
+                by_part={pn: rates[pn] for pn in parts if pn in rates},
+            )
+        )
+    return trend
+
+
+def summarize(
+    rows: Sequence[ReportRow] | Sequence[ReplacementReportRow],
+    *,
+    failure_rate_by_part: dict[str, PartFailureRate] | None = None,
+    **extra: int,
+) -> ReplacementReportSummary:
+    """The contract's summary of `rows` (plus the failure rates, repair and scrap counts)."""
     durations = [r.duration_minutes for r in rows]
     within = sum(1 for r in rows if r.within_deadline)
     levels = Counter(r.fault_level for r in rows)
@@ -325,9 +568,47 @@ def summarize(rows: Sequence[ReplacementReportRow], **extra: int) -> Replacement
         median_duration_minutes=median(durations),
         p90_duration_minutes=p90(durations),
         share_within_deadline=within / len(rows) if rows else None,
+        share_arrived_within_response=_share([r.arrived_within_response for r in rows]),
+        share_spare_on_site_within_deadline=_share([r.spare_on_site_within_deadline for r in rows]),
+        arrival_missing=sum(1 for r in rows if r.arrival_minutes is None),
+        failure_rate_by_part=failure_rate_by_part or {},
         within_deadline_count=within,
         by_customer=_by_count(Counter(r.customer for r in rows)),
         **extra,
+    )
+
+
+def report_data(
+    session: Session,
+    *,
+    actor: Caller,
+    period: Period,
+    customer_code: str | None = None,
+    progress: bool = False,
+) -> ReportData:
+    """The replacements of `period` the caller may see, and their summary (compact rows)."""
+    cfg = get_settings()
+    zone = ZoneInfo(cfg.time_zone)
+    customer_id = _scope_customer(session, actor, customer_code)
+    start, end = period.utc_bounds(zone)
+    rows = _rows(
+        session, start=start, end=end, customer_id=customer_id, zone=zone, progress=progress
+    )
+    extra = _repairs_and_scrap(session, start=start, end=end, customer_id=customer_id)
+    rates = part_failures(session, period=period, customer_id=customer_id)
+    trend = None
+    if period.quarter is not None:
+        trend = failure_trend(session, period=period, customer_id=customer_id, parts=list(rates))
+    return ReportData(
+        month=period.month,
+        quarter=period.quarter,
+        period=ReportPeriod.model_validate(
+            {"from": period.start, "to": period.end, "time_zone": cfg.time_zone}
+        ),
+        deadline_minutes=cfg.deadline_minutes,
+        rows=rows,
+        summary=summarize(rows, failure_rate_by_part=rates, **extra),
+        failure_trend=trend,
     )
 
 
@@ -340,21 +621,6 @@ def replacement_report(
     progress: bool = False,
 ) -> ReplacementReport:
     """The replacements of `period` the caller may see, and their summary."""
-    cfg = get_settings()
-    zone = ZoneInfo(cfg.time_zone)
-    customer_id = _scope_customer(session, actor, customer_code)
-    start, end = period.utc_bounds(zone)
-    rows = _rows(
-        session, start=start, end=end, customer_id=customer_id, zone=zone, progress=progress
-    )
-    extra = _repairs_and_scrap(session, start=start, end=end, customer_id=customer_id)
-    return ReplacementReport(
-        month=period.month,
-        quarter=period.quarter,
-        period=ReportPeriod.model_validate(
-            {"from": period.start, "to": period.end, "time_zone": cfg.time_zone}
-        ),
-        deadline_minutes=cfg.deadline_minutes,
-        rows=rows,
-        summary=summarize(rows, **extra),
-    )
+    return report_data(
+        session, actor=actor, period=period, customer_code=customer_code, progress=progress
+    ).read()

@@ -58,6 +58,24 @@ class LifecycleQuery:
         return t.convert(t.Repair, found) if found else None
 
     @strawberry.field(
+        description="The fault record's edit history of a replacement (staff), oldest first.",
+        permission_classes=may(Operation.READ_INTERNAL),
+    )
+    async def replacement_edits(
+        self,
+        info: Ctx,
+        id: strawberry.ID,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> t.Page[t.ReplacementEdit]:
+        ctx = info.context
+        page = await ctx.run(
+            replacements.edits, replacement_id=int_id(id), limit=limit, cursor=cursor
+        )
+        items = [t.convert(t.ReplacementEdit, e) for e in page.items]
+        return t.Page(items=items, next_cursor=page.next_cursor)
+
+    @strawberry.field(
         description="Reservations (staff), as `GET /reservations` lists them.",
         permission_classes=may(Operation.READ_INTERNAL),
     )

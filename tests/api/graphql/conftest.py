@@ -74,7 +74,7 @@ def normalise(value: Any, key: str = "") -> Any:
 # Fields that are JSON scalars in GraphQL (free-form objects), compared as they are.
 JSON_FIELDS = frozenset(
     {"specs", "config", "before", "after", "rejectedCounts"}
-    | {"byPart", "bySite", "byFaultLevel", "byCustomer"}
+    | {"byPart", "bySite", "byFaultLevel", "byCustomer", "failureRateByPart"}
 )
 
 # Fields whose values are enums (GraphQL spells them upper-case).

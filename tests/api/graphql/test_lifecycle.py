@@ -170,8 +170,9 @@ def test_replacements_and_report_match_rest(
     )
     assert normalise(answer["data"]["replacements"]) == normalise(page)
 
-    report = rest(client, "/reports/replacements?month=2026-10", admin)
-    got = gql(f'{{ replacementReport(month: "2026-10") {{ {fields_of(report)} }} }}', admin)
+    report = rest(client, "/reports/replacements?quarter=2026-Q4", admin)
+    assert report["failure_trend"][-1]["quarter"] == "2026-Q4"
+    got = gql(f'{{ replacementReport(quarter: "2026-Q4") {{ {fields_of(report)} }} }}', admin)
     assert "errors" not in got, got
     assert normalise(got["data"]["replacementReport"]) == normalise(report)
 

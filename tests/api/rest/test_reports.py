@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from inventory_service.platform.db import Database
 from tests.conftest import TokenFactory
-from tests.inventory_service.test_reports import seed
+from tests.inventory_service.test_reports import SHANGHAI, seed
 
 URL = "/api/v1/reports/replacements"
 CONTRACT_COLUMNS = [
@@ -32,6 +32,12 @@ CONTRACT_COLUMNS = [
     "within_deadline",
     "engineer",
 ]
+CLOCK_COLUMNS = [
+    "arrival_minutes",
+    "response_limit_minutes",
+    "arrived_within_response",
+    "spare_on_site_within_deadline",
+]
 ZH_HEADINGS = [
     "更换日期",
     "客户",
@@ -47,6 +53,10 @@ ZH_HEADINGS = [
     "更换时长(分钟)",
     "是否在时限内",
     "工程师",
+    "到场时长(分钟)",
+    "响应时限(分钟)",
+    "是否按时到场",
+    "备件是否按时到场",
 ]
 CONTRACT_SUMMARY = {
     "count",
@@ -140,11 +150,11 @@ def test_english_csv_heads_are_the_json_fields(
 ) -> None:
     answer = client.get(URL, params={"month": "2026-10", "format": "csv"}, headers=reporter)
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    assert rows[0] == CONTRACT_COLUMNS
+    assert rows[0] == CONTRACT_COLUMNS + CLOCK_COLUMNS
     assert rows[1][12] == "yes"
 
 
-def test_xlsx_holds_the_records_the_summary_and_three_charts(
+def test_xlsx_holds_the_records_the_summary_and_five_charts(
     client: TestClient, seeded: Database, reporter: dict[str, str]
 ) -> None:
     answer = client.get(
@@ -159,7 +169,7 @@ def test_xlsx_holds_the_records_the_summary_and_three_charts(
     assert [c.value for c in records[1]] == ZH_HEADINGS
     assert records.max_row == 11
     assert records.freeze_panes == "A2"
-    assert records.auto_filter.ref == "A1:N11"
+    assert records.auto_filter.ref == "A1:R11"
     first_day = records["A2"].value
     assert isinstance(first_day, datetime)
     assert first_day.date().isoformat() == "2026-10-01"
@@ -169,14 +179,16 @@ def test_xlsx_holds_the_records_the_summary_and_three_charts(
     assert summary["更换时长中位数(分钟)"] == 150
     assert summary["时限内占比"] == pytest.approx(0.7)
     charts = book["图表"]._charts
-    assert len(charts) == 3
+    assert len(charts) == 5
     with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
         parts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
         xml = " ".join(archive.read(n).decode() for n in parts)
-    assert parts == ["xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"]
+    assert parts == [f"xl/charts/chart{i}.xml" for i in range(1, 6)]
     assert "<c:barChart>" in xml
     assert "<c:lineChart>" in xml
     assert "≤240" in xml
+    assert "到场时长对照响应时限" in xml
+    assert "备件故障率(年化)" in xml
 
 
 def test_an_empty_month_still_makes_a_workbook(
@@ -248,3 +260,32 @@ def test_roles(
 
 def test_no_token_is_401(client: TestClient) -> None:
     assert client.get(URL, params={"month": "2026-10"}).status_code == 401
+
+
+def test_text_never_becomes_a_formula(
+    client: TestClient, db: Database, reporter: dict[str, str]
+) -> None:
+    from tests import factories
+
+    with db.transaction() as session:
+        factories.replacement_row(
+            session,
+            "F1",
+            replaced_at=datetime(2026, 10, 15, 4, 0, tzinfo=SHANGHAI),
+            duration_minutes=30,
+            arrival_minutes=20,
+            reason='=HYPERLINK("http://x","y")',
+            fault_impact="+1",
+            engineer="@SUM(1)",
+        )
+    answer = client.get(URL, params={"month": "2026-10", "format": "csv"}, headers=reporter)
+    row = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))[1]
+    assert row[8] == '\'=HYPERLINK("http://x","y")'
+    assert (row[10], row[13]) == ("'+1", "'@SUM(1)")
+    assert row[14:18] == ["20", "30", "yes", "yes"]
+    answer = client.get(URL, params={"month": "2026-10", "format": "xlsx"}, headers=reporter)
+    records = openpyxl.load_workbook(io.BytesIO(answer.content))["Replacements"]
+    reason, engineer = records.cell(2, 9), records.cell(2, 14)
+    assert (reason.data_type, reason.value) == ("s", '=HYPERLINK("http://x","y")')
+    assert (engineer.data_type, engineer.value) == ("s", "@SUM(1)")
+    assert [records.cell(2, c).value for c in range(15, 19)] == [20, 30, "yes", "yes"]
