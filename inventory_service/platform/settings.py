@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     graphql_max_depth: int = Field(default=10, ge=1)
     redis_url: str | None = None
+    workers: int = Field(default=1, ge=1)
+    shutdown_grace_seconds: int = Field(default=20, ge=1)
     benchmark_endpoints: bool = False
     web_assets_dir: Path = DEFAULT_WEB_ASSETS
     # The CJK font embedded in fault reports as PDF (Debian's fonts-noto-cjk); in a font
