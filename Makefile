@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Browser assets (Swagger UI, ReDoc, GraphiQL) from npm, pinned by web/package-lock.json.
+WEB_STAMP := web/node_modules/.installed
 
 .PHONY: run test lint typecheck pytest install clean
 
@@ -12,9 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
 
-run: $(STAMP)
+install: $(STAMP) $(WEB_STAMP)
+
+run: install
 	$(BIN)/inventory-service migrate
 	$(BIN)/inventory-service seed
 	$(BIN)/inventory-service token demo
@@ -28,10 +34,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: install
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) *.db *.db-wal *.db-shm
+	rm -rf $(VENV) web/node_modules *.db *.db-wal *.db-shm

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, openapi
+from api import console, errors, openapi, web
 from api.graphql.schema import graphql_router
 from api.middleware import Metrics, RefuseNul, RequestContextMiddleware
 from api.rest import (
@@ -30,6 +31,8 @@ from inventory_service.platform.db import Database, get_database
 from inventory_service.platform.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
+
+log = logging.getLogger("inventory.app")
 
 DESCRIPTION = """
 Spare parts and the device register of the Liaoning O&M contract: can a genuine replacement
@@ -59,10 +62,13 @@ def api_router() -> APIRouter:
     return router
 
 
-async def _sweep_forever(db: Database, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        await run_in_threadpool(startup.sweep_expired, db)
+async def _sweep_until(stop: asyncio.Event, db: Database, every: float) -> None:
+    """Sweep every `every` seconds until `stop` is set; a sweep under way is finished first."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            await run_in_threadpool(startup.sweep_expired, db)
 
 
 def create_app(*, database: Database | None = None, cfg: Settings | None = None) -> FastAPI:
@@ -75,27 +81,34 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(startup.refresh_places, db)
-        sweeper = None
+        stop, sweeper = asyncio.Event(), None
         if cfg.expiry_sweep_seconds > 0:
-            sweeper = asyncio.create_task(_sweep_forever(db, cfg.expiry_sweep_seconds))
+            sweeper = asyncio.create_task(_sweep_until(stop, db, cfg.expiry_sweep_seconds))
         yield
+        # Reached after uvicorn has drained in-flight requests (SIGTERM or Ctrl-C).
+        stop.set()
         if sweeper is not None:
-            sweeper.cancel()
+            await sweeper  # never cancelled mid-transaction: the sweep under way commits
+            log.info("expiry sweeper stopped")
         if database is None:
             db.dispose()
+            log.info("database pool closed")
 
     app = FastAPI(
         title="Inventory service",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # api.web serves /docs and /redoc with local assets
         redoc_url=None,
     )
     app.state.database = db
     app.state.settings = cfg
     app.state.metrics = Metrics()
     errors.install(app)
+    web.mount_assets(app, cfg.web_assets_dir)
+    web.install_docs(app)
+    console.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])

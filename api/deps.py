@@ -51,15 +51,23 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="A token from `inventory-service token create`")
 
 
+async def caller_of(request: Request, db: Database, token: str | None) -> Caller:
+    """The caller a token stands for (Unauthorized if none or invalid), noted on the request.
+
+    The one path from a token to a caller: the API's bearer header and the console's cookie.
+    """
+    caller = await surface.authenticate(db, token)
+    request.state.caller = caller
+    return caller
+
+
 async def get_caller(
     request: Request,
     db: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The authenticated caller (401 without a valid bearer token)."""
-    caller = await surface.authenticate(db, credentials.credentials if credentials else None)
-    request.state.caller = caller
-    return caller
+    return await caller_of(request, db, credentials.credentials if credentials else None)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

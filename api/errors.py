@@ -7,15 +7,19 @@ stack trace is logged with the request id and the client gets a masked 500.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import Scope
 
 from api.idempotency import ReplayResponse, replay_response
@@ -99,6 +103,15 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = validation_details(list(exc.errors()))
         if any(d["location"] == "path" for d in details):
+            literal = _literal_methods(app, request.url.path)
+            if literal:
+                # `/devices/import` read as `/devices/{device_id}`: the path exists, the method
+                # does not.
+                return JSONResponse(
+                    error_body("method_not_allowed", "Method Not Allowed"),
+                    status_code=405,
+                    headers={"Allow": ", ".join(literal)},
+                )
             # An id in a path that no row can have names nothing: not found, as for any id.
             response = JSONResponse(
                 error_body("not_found", f"no such resource: {request.url.path[:200]}"),
@@ -115,11 +128,50 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # A body that cannot be decoded is invalid input like any other (contract: 422).
+            detail = {"field": "body", "reason": "cannot be decoded", "location": "body"}
+            response = JSONResponse(
+                error_body("validation_error", "invalid input: body", [detail]), status_code=422
+            )
+            await _settle_claim(request, response)
+            return response
         code = HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
-        return JSONResponse(
-            error_body(code, message), status_code=exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {"Allow": ", ".join(allowed_methods(app, request.url.path))}
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route serves at `path` (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        if not context.path or not context.methods or not _in_schema(context.route):
+            continue
+        if _path_regex(context.path).match(path):
+            methods |= context.methods
+    return sorted(methods)
+
+
+def _literal_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods of routes whose path is exactly `path` (no parameters)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        if context.path == path and context.methods and _in_schema(context.route):
+            methods |= context.methods
+    return sorted(methods)
+
+
+def _in_schema(route: object) -> bool:
+    return bool(getattr(route, "include_in_schema", True))
+
+
+@functools.cache
+def _path_regex(template: str) -> re.Pattern[str]:
+    regex, _, _ = compile_path(template)
+    return regex
 
 
 async def unexpected_error(scope: Scope, exc: Exception) -> JSONResponse:

@@ -8,17 +8,16 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Path, Query
 from pydantic import BaseModel
 
-from inventory_service.platform.pagination import MAX_LIMIT, Page
+from inventory_service.platform.pagination import CURSOR_PATTERN, MAX_LIMIT, Page
 from models import bounds
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500).")]
 Cursor = Annotated[
     str | None,
     Query(
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_-]*$",
-        description="The `next_cursor` of the previous page (opaque, URL-safe base64); a cursor "
-        "this service did not issue is 422 naming `cursor`.",
+        max_length=8,
+        pattern=CURSOR_PATTERN,
+        description="The `next_cursor` of the previous page (opaque; omit for the first page).",
     ),
 ]
 CodeFilter = Annotated[str | None, Query(max_length=bounds.CODE)]
@@ -33,10 +32,10 @@ SlotPath = Annotated[str, Path(max_length=bounds.SHORT)]
 """A slot in a path; a longer one names nothing (404)."""
 PathId = Annotated[
     int,
-    Path(ge=1, le=bounds.MAX_ID, description="An id (1 .. 2^63-1); no row has any other: 404."),
+    Path(ge=1, le=bounds.MAX_ID, description="An id (1 .. 2^31-1); no row has any other: 404."),
 ]
 QueryId = Annotated[
-    int | None, Query(ge=1, le=bounds.MAX_ID, description="An id (1 .. 2^63-1); else 422.")
+    int | None, Query(ge=1, le=bounds.MAX_ID, description="An id (1 .. 2^31-1); else 422.")
 ]
 
 T = TypeVar("T")

@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# How long uvicorn's supervisor waits for a worker to answer (and, at start, to be serving)
+# before it kills and replaces it. Its default, 5 s, is shorter than a worker's imports take
+# on a busy node, so with several workers it would replace them forever; a worker that hangs
+# later is the liveness probe's business.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 class ServiceTyper(typer.Typer):
     """A Typer whose commands turn domain errors into a one-line reason and exit code 2."""
@@ -80,9 +86,16 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: INVENTORY_WORKERS, else 1)."),
+    ] = None,
 ) -> None:
-    """Serve the REST and GraphQL API (never loads demo data by itself)."""
+    """Serve the REST and GraphQL API (never loads demo data by itself).
+
+    SIGTERM stops accepting connections, lets in-flight requests finish for up to
+    INVENTORY_SHUTDOWN_GRACE_SECONDS, then stops the expiry sweeper and closes the pool.
+    """
     import uvicorn
 
     cfg = get_settings()
@@ -96,9 +109,11 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or cfg.workers,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=cfg.shutdown_grace_seconds,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

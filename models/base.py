@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -70,6 +71,22 @@ class RequestModel(BaseModel):
                 f"must not hold a NUL character{' (at ' + inside + ')' if inside else ''}"
             )
         return value
+
+
+def not_null_in_schema(*names: str) -> Callable[[dict[str, Any]], None]:
+    """A `json_schema_extra` stating that these optional fields, when given, are not null."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        for name in names:
+            field = schema["properties"][name]
+            options = [o for o in field.pop("anyOf", []) if o.get("type") != "null"]
+            if len(options) == 1:
+                field.update(options[0])
+            elif options:
+                field["anyOf"] = options
+            field.pop("default", None)
+
+    return edit
 
 
 class ReadModel(BaseModel):

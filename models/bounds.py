@@ -1,7 +1,9 @@
 """The one place that says what the columns can hold: id range, text lengths, no NUL.
 
-Rules that always hold: every id the service accepts lies in 1..MAX_ID (a 64-bit signed
-integer, the range of SQLite's INTEGER and PostgreSQL's BIGINT); every text a request carries
+Rules that always hold: every id the service accepts lies in 1..MAX_ID, the range of the id
+columns on both databases (they are INTEGER: 64-bit on SQLite but 32-bit on PostgreSQL, where
+a larger parameter fails the query), so anything beyond, up to 64 bits and past them, is
+refused before a query is built; every text a request carries
 is at most as long as the column it lands in (the lengths below are used by the tables and
 the request schemas alike); no text holds a NUL character (PostgreSQL cannot store one); and
 a reference the service composes from user text is fitted to its column with `fit`, so no
@@ -14,10 +16,10 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Final
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-MAX_ID: Final = 2**63 - 1
-"""The largest id a row can have (64-bit signed)."""
+MAX_ID: Final = 2**31 - 1
+"""The largest id a row can have (PostgreSQL INTEGER, the narrower of the two databases)."""
 
 CODE: Final = 64
 """Codes of customers, sites, warehouses and part numbers."""
@@ -34,16 +36,24 @@ NUL: Final = "\x00"
 NO_NUL_PATTERN: Final = r"^[^\x00]*$"
 """The JSON-schema pattern of a text without NUL (the documented form of the rule)."""
 
-_ID_TEXT = re.compile(r"[0-9]{1,19}")
+_ID_TEXT = re.compile(r"[0-9]{1,10}")
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID, description="An id (1 .. 2^63-1).")]
+
+def _whole(value: Any) -> Any:
+    # JSON Schema counts 7.0 as an integer; a float with a fraction stays a float (refused).
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Id = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="An id (1 .. 2^31-1)."), BeforeValidator(_whole)
+]
 """An id in a request body."""
 
 
 def parse_id(text: str) -> int:
     """A textual id (GraphQL `ID`, a cursor) as an int in 1..MAX_ID, else ValueError."""
     if not _ID_TEXT.fullmatch(text):
-        raise ValueError("not an id: digits only, at most 19")
+        raise ValueError("not an id: digits only, at most 10")
     value = int(text)
     if not 1 <= value <= MAX_ID:
         raise ValueError(f"an id is between 1 and {MAX_ID}")

@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+from pydantic import ConfigDict, field_validator
 from pydantic import Field as PField
-from pydantic import field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
@@ -21,6 +21,7 @@ from models.base import (
     Serial,
     Short,
     UTCDateTime,
+    not_null_in_schema,
     utcnow,
 )
 
@@ -113,6 +114,8 @@ class DeviceCreate(RequestModel):
 
 class DeviceUpdate(RequestModel):
     """The fields a PATCH may change; a level may be cleared with null, the rest may not."""
+
+    model_config = ConfigDict(json_schema_extra=not_null_in_schema("config", "status", "hostname"))
 
     firmware_version: Short | None = None
     patch_level: Short | None = None

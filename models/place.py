@@ -6,12 +6,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from pydantic import ConfigDict, field_validator
 from pydantic import Field as PField
-from pydantic import field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import Code, Name, ReadModel, RequestModel, Short, Text, UTCDateTime, utcnow
+from models.base import (
+    Code,
+    Name,
+    ReadModel,
+    RequestModel,
+    Short,
+    Text,
+    UTCDateTime,
+    not_null_in_schema,
+    utcnow,
+)
 
 Latitude = Annotated[float, PField(ge=-90, le=90)]
 Longitude = Annotated[float, PField(ge=-180, le=180)]
@@ -72,6 +82,8 @@ class SiteCreate(RequestModel):
 
 
 class SiteUpdate(RequestModel):
+    model_config = ConfigDict(json_schema_extra=not_null_in_schema("name", "city", "lat", "lon"))
+
     name: Name | None = None
     city: Short | None = None
     address: Text | None = None

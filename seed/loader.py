@@ -26,6 +26,7 @@ from models.base import utcnow
 from models.part import PartCreate
 from models.place import CustomerCreate, WarehouseCreate
 from models.spare import Condition, Provenance, SpareReceive
+from seed import history
 from seed.devices import load_devices, load_sites
 
 DATA = Path(__file__).parent / "data"
@@ -176,11 +177,15 @@ STEPS: list[tuple[str, Step]] = [
 def load_demo(db: Database, *, progress: bool = False) -> dict[str, int]:
     """Run every step in its own transaction; returns how many rows each step added."""
     counts: dict[str, int] = {}
-    with Progress("seed", total=len(STEPS), enabled=progress) as bar:
+    with Progress("seed", total=len(STEPS) + 1, enabled=progress) as bar:
         for name, step in STEPS:
             with db.transaction() as session:
                 counts[name] = step(session)
             bar.advance()
+        # Six months of faults, replacements, repairs, loans, holds and a stocktake.
+        for name, added in history.load_history(db).items():
+            counts[f"history.{name}"] = added
+        bar.advance()
     return counts
 
 

@@ -1,11 +1,12 @@
 """Test databases: every test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from testcontainers where a Docker engine answers, else from
-TEST_DATABASE_URL (a server where we may create databases); without either the PostgreSQL
-half skips with the reason, except under CI, where it fails. Each test worker gets its own
-freshly migrated database; each test runs inside a transaction rolled back at the end
-(`db`), except tests that need real commits on separate connections (`committed_db`), which
-start empty and are truncated afterwards.
+PostgreSQL comes from TEST_DATABASE_URL (a server where we may create databases), else from
+a server answering at 127.0.0.1:5432 as user postgres (the header of the run says so), else
+from testcontainers where a Docker engine answers; without any of them the PostgreSQL half
+skips with the reason, except under CI, where it fails. Each test worker gets its own freshly
+migrated database; each test runs inside a transaction rolled back at the end (`db`), except
+tests that need real commits on separate connections (`committed_db`), which start empty and
+are truncated afterwards.
 """
 
 from __future__ import annotations
@@ -48,6 +49,41 @@ def _test_settings() -> Iterator[None]:
     replace_settings(old)
 
 
+# Where a newcomer's PostgreSQL answers: `make test` runs both halves without configuration.
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _local_postgres() -> str | None:
+    """LOCAL_POSTGRES if a server answers there and lets us in, else None."""
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=2
+        ):
+            return LOCAL_POSTGRES
+    except psycopg.Error:
+        return None
+
+
+def _postgres_source() -> tuple[str | None, str]:
+    """The server URL the PostgreSQL half uses (None: try Docker), and a line saying so."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalize_url(url), "PostgreSQL: TEST_DATABASE_URL"
+    local = _local_postgres()
+    if local is not None:
+        return local, (
+            "PostgreSQL: TEST_DATABASE_URL is not set; using the server answering at "
+            "127.0.0.1:5432 (user postgres)"
+        )
+    return None, "PostgreSQL: no TEST_DATABASE_URL and none at 127.0.0.1:5432; trying Docker"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _postgres_source()[1]
+
+
 def _docker_postgres() -> Iterator[str] | None:
     try:
         import docker  # type: ignore[import-untyped]
@@ -67,15 +103,15 @@ def _docker_postgres() -> Iterator[str] | None:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A PostgreSQL server URL on which this test session may create databases."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        yield normalize_url(url)
+    url, _ = _postgres_source()
+    if url is not None:
+        yield url
         return
     container = _docker_postgres()
     if container is not None:
         yield from container
         return
-    reason = "PostgreSQL tests need TEST_DATABASE_URL or a Docker engine"
+    reason = "PostgreSQL tests need TEST_DATABASE_URL, a server at 127.0.0.1:5432 or Docker"
     if IN_CI:
         pytest.fail(f"{reason} (CI must not skip them)")
     pytest.skip(reason)

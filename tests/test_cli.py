@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,15 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from inventory_service.cli import app
+from inventory_service.lifecycle import loans
+from inventory_service.lifecycle.reservations import effective_status
 from inventory_service.platform import auth, health
 from inventory_service.platform.db import Database, set_database
 from inventory_service.platform.settings import Settings, get_settings, replace_settings
-from models import ApiToken, Customer
+from inventory_service.warehouse import ledger
+from models import ApiToken, Customer, Reservation
+from models.reservation import RepairOrder, Replacement
+from models.spare import Stocktake
 
 
 @pytest.fixture
@@ -74,13 +80,45 @@ def test_seed_is_idempotent_and_demo_tokens_cover_every_role(
     assert first.exit_code == 0, first.output
     with committed_db.transaction(write=False) as session:
         customers = session.exec(select(func.count()).select_from(Customer)).one()
+    history = _history(committed_db)
     assert cli.invoke(app, ["seed"]).exit_code == 0
     with committed_db.transaction(write=False) as session:
         assert session.exec(select(func.count()).select_from(Customer)).one() == customers
+    assert _history(committed_db) == history
     demo = cli.invoke(app, ["token", "demo"])
     assert demo.exit_code == 0
     for role in ("admin", "warehouse", "dispatcher", "engineer", "reporter", "customer"):
         assert role in demo.stdout
+
+
+def _history(db: Database) -> dict[str, object]:
+    """What the demo's six months of history left behind, checked for what a user would see."""
+    now = datetime.now(UTC)
+    with db.transaction(write=False) as session:
+        done = session.exec(select(Replacement)).all()
+        months = {r.replaced_at.strftime("%Y-%m") for r in done}
+        late = [r for r in done if not r.within_deadline]
+        orders = session.exec(select(RepairOrder.status)).all()
+        reservations = session.exec(select(Reservation)).all()
+        statuses = [effective_status(r, now).value for r in reservations]
+        loan_rows = loans.list_loans(
+            session, actor=auth.SYSTEM, limit=100, cursor=None, overdue=True
+        ).items
+        stocktakes = session.exec(select(Stocktake)).all()
+        problems = ledger.verify(session)
+    assert len(done) >= 60
+    assert len(months) >= 6  # six months ending today
+    assert min(r.replaced_at for r in done) >= now - timedelta(days=190)
+    assert 0 < len(late) < len(done) // 4  # a few past 4 h
+    assert any(r.arrived_at is not None and r.arrived_at > r.fault_reported_at for r in done)
+    assert {"repaired", "scrapped", "open"} <= set(orders)
+    assert {"expired", "cancelled", "fulfilled"} <= set(statuses)
+    assert len(loan_rows) == 1  # one standby still out past its due date
+    assert len(stocktakes) == 1
+    assert stocktakes[0].result["missing"]
+    assert stocktakes[0].result["unexpected"]
+    assert problems == []
+    return {"replacements": len(done), "orders": sorted(orders), "statuses": sorted(statuses)}
 
 
 def test_migrate_brings_a_new_sqlite_file_to_head(tmp_path: Path) -> None:

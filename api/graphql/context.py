@@ -109,13 +109,18 @@ def bearer(value: str | None) -> str | None:
 async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
     """FastAPI dependency: the same auth as REST (401 without a valid token).
 
+    The GraphiQL page (a GET) opens without a token; the queries it sends are POSTs and need one.
+
     A websocket may instead send `{"Authorization": "Bearer <token>"}` in `connection_init`
     (browsers cannot set headers on the upgrade); see `GraphQLApp.on_ws_connect`.
     """
     db: Database = connection.app.state.database
     token = bearer(connection.headers.get("authorization"))
     caller: Caller | None = None
-    if token is not None or not isinstance(connection, WebSocket):
+    # GET only ever renders GraphiQL (queries via GET are off), so the page needs no token;
+    # a websocket authenticates in connection_init. Every operation needs a caller.
+    page_only = not isinstance(connection, WebSocket) and connection.scope["method"] == "GET"
+    if token is not None or not (isinstance(connection, WebSocket) or page_only):
         caller = await surface.authenticate(db, token)
         connection.state.caller = caller
     context = Context(db=db, caller=caller)

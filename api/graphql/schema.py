@@ -3,8 +3,8 @@
 Limits: operations deeper than `graphql_max_depth` (10) are rejected before any resolver runs;
 documents above 4,000 tokens or 30 aliases are refused; every list is capped at 500 items;
 unexpected errors are masked (code `internal_error`) and logged; introspection is a setting.
-Bounds: an `ID` argument is an integer id in 1..2^63-1 and no string literal or variable holds
-NUL (else `validation_error`, as REST answers 422).
+Bounds: an `ID` argument is an integer id in 1..2^31-1 (`models.bounds`) and no string
+literal or variable holds NUL (else `validation_error`, as REST answers 422).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, cast
 import strawberry
 from graphql import BREAK, ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     DisableIntrospection,
@@ -28,6 +30,7 @@ from strawberry.extensions import (
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import web
 from api.graphql import types as t
 from api.graphql.common import Ctx
 from api.graphql.context import Context, bearer, get_context
@@ -171,6 +174,10 @@ class GraphQLApp(GraphQLRouter[Context, None]):
         except DomainError as exc:
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
         return ACK
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the service's own assets, with the token explained on the page."""
+        return web.graphiql_page(request)
 
 
 def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:

@@ -35,6 +35,7 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=100,
+        json_schema_extra={"pattern": r'^(\*|(W/)?"[0-9]{1,9}")$'},
         description="The `ETag` of a GET: the write is refused (412) if the device changed since.",
     ),
 ]
@@ -53,7 +54,7 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not (tag.isascii() and tag.isdigit() and int(tag) <= bounds.MAX_ID):
         raise PreconditionFailed(
             "If-Match does not name a version of this device",
             details=[{"field": "If-Match", "reason": "not an ETag this service issued"}],

@@ -17,7 +17,7 @@ router = APIRouter(tags=["reachability"])
 
 Deadline = Annotated[
     int | None,
-    Query(description="Minutes (1..10080); default the configured deadline (240)."),
+    Query(ge=1, le=10080, description="Minutes (1..10080); default the configured deadline (240)."),
 ]
 
 

@@ -10,6 +10,8 @@ service runs it at start-up).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -221,3 +223,38 @@ def recompute_hub_distances(session: Session) -> int:
             changed += 1
     session.flush()
     return changed
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    code: str
+    name: str
+    lat: float
+    lon: float
+    customer_code: str | None = None  # sites only
+    handling_minutes: int = 0  # warehouses only
+
+
+@dataclass(frozen=True)
+class MapPoints:
+    """What a map of Liaoning shows: the caller's sites and every stocking point."""
+
+    sites: list[MapPoint]
+    warehouses: list[MapPoint]
+
+
+def map_points(session: Session, *, actor: Caller) -> MapPoints:
+    """The sites the caller may see and the warehouses, with coordinates (two queries)."""
+    sites = session.exec(_site_scope(select(Site), actor).order_by(col(Site.code))).all()
+    codes = customer_codes(session, {s.customer_id for s in sites})
+    warehouses = session.exec(select(Warehouse).order_by(col(Warehouse.code))).all()
+    return MapPoints(
+        sites=[
+            MapPoint(s.code, s.name, s.lat, s.lon, customer_code=codes.get(s.customer_id))
+            for s in sites
+        ],
+        warehouses=[
+            MapPoint(w.code, w.name, w.lat, w.lon, handling_minutes=w.handling_minutes)
+            for w in warehouses
+        ],
+    )

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 
 from inventory_service.platform.db import normalize_url
@@ -42,6 +43,14 @@ def upgrade_connection(url: str, connection: Connection, revision: str = "head")
 def head_revision() -> str | None:
     """The newest revision the shipped scripts know."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def is_known(revision: str) -> bool:
+    """Whether the shipped scripts know `revision` (an unknown one was written by newer code)."""
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def current_revision(connection: Connection) -> str | None:

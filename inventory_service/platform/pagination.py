@@ -1,14 +1,13 @@
 """Keyset pagination by id: `limit` rows after an opaque cursor.
 
-Rules: the cursor is the last id of the previous page, base64-encoded; a malformed cursor (or
-one holding an id no row can have) is a 422 naming `cursor`;
-pages are ordered by id so they are stable under inserts.
+Rules: the cursor is the last id of the previous page in hex, so that its format can be stated
+in the schema (`CURSOR_PATTERN`) and every text of that format is a valid cursor; anything
+else is a 422 naming `cursor`; pages are ordered by id so they are stable under inserts.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
@@ -18,7 +17,6 @@ from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory_service.platform.errors import ValidationFailed
-from models import bounds
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -32,22 +30,22 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
+CURSOR_PATTERN = r"^([0-9a-f]{1,7}|[0-7][0-9a-f]{7})?$"
+"""Every text this matches is a cursor (an id in 0..2^31-1 in lower-case hex); nothing else is."""
+_CURSOR = re.compile(CURSOR_PATTERN)
+
+
 def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+    return format(last_id, "x")
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     """The id a cursor points after; None for the first page."""
     if cursor is None or cursor == "":
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        if prefix != "id":
-            raise ValueError(prefix)
-        return bounds.parse_id(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed.field("cursor", "not a cursor this service issued") from None
+    if not _CURSOR.fullmatch(cursor):
+        raise ValidationFailed.field("cursor", "not a cursor this service issued")
+    return int(cursor, 16)
 
 
 def check_limit(limit: int) -> int:

@@ -6,10 +6,14 @@ can swap it; travel bands are ordered and strictly increasing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# `make install` puts the browser assets (Swagger UI, ReDoc, GraphiQL) here with `npm ci`.
+DEFAULT_WEB_ASSETS = Path(__file__).resolve().parents[2] / "web" / "node_modules"
 
 Minutes = Annotated[int, Field(ge=0, le=7 * 24 * 60)]
 
@@ -39,7 +43,10 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     graphql_max_depth: int = Field(default=10, ge=1)
     redis_url: str | None = None
+    workers: int = Field(default=1, ge=1)
+    shutdown_grace_seconds: int = Field(default=20, ge=1)
     benchmark_endpoints: bool = False
+    web_assets_dir: Path = DEFAULT_WEB_ASSETS
     # The CJK font embedded in fault reports as PDF (Debian's fonts-noto-cjk); in a font
     # collection (.ttc) the index picks the face: 2 is Noto Sans CJK SC (Simplified Chinese).
     report_font: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"

@@ -61,6 +61,9 @@ def count(db: Database, table: type[SQLModel]) -> int:
     "path",
     [
         f"/devices/{TOO_BIG}",
+        f"/devices/{2**31}",
+        "/loans/322934244001902",
+        "/replacements/19930197582426",
         f"/devices/{HUGE}/history",
         "/devices/0",
         "/devices/-1",
@@ -104,8 +107,10 @@ def test_an_impossible_id_in_a_write_path_is_not_found_and_changes_nothing(
         (f"/replacements?device_id={HUGE}", "device_id"),
         (f"/repairs?spare_id={TOO_BIG}", "spare_id"),
         (f"/devices?cursor={encode_cursor(2**63)}", "cursor"),
+        (f"/sites?cursor={encode_cursor(2**31)}", "cursor"),
+        ("/sites?cursor=059e7c003051d875", "cursor"),
         (f"/spares?cursor={encode_cursor(2**70)}", "cursor"),
-        (f"/customers?cursor={encode_cursor(0)}", "cursor"),
+        ("/customers?cursor=aWQ6MTI", "cursor"),
     ],
 )
 @pytest.mark.usefixtures("stocked")
@@ -133,6 +138,7 @@ def test_an_impossible_id_in_a_query_or_cursor_is_422_naming_it(
             "device_id",
         ),
         ("/repairs", {"spare_id": 2**63, "vendor": "Huawei", "rma_number": "R1"}, "spare_id"),
+        ("/repairs", {"spare_id": 459491925194, "vendor": "V", "rma_number": "R"}, "spare_id"),
         (
             "/loans",
             {"standby_device_id": 0, "site_code": "SY-01", "replaces_device_id": 1, "ticket": "T"},
@@ -278,7 +284,7 @@ def test_graphql_refuses_impossible_ids_and_nul(client: TestClient, admin: dict[
         body: dict[str, Any] = answer.json()
         return body
 
-    for value in (TOO_BIG, HUGE, "0", "-3", "1e3"):
+    for value in (TOO_BIG, HUGE, str(2**31), "0", "-3", "1e3", ""):
         answer = gql("query($id: ID!) { device(id: $id) { serial } }", admin, id=value)
         assert answer["errors"][0]["extensions"]["code"] == "validation_error", (value, answer)
     answer = gql('{ devices(serial: "a\\u0000b") { items { id } } }', admin)
@@ -316,6 +322,8 @@ TABLE_OF: dict[str, type[SQLModel]] = {
     "StocktakeLine": SpareUnit,
     "ReservationCreate": Reservation,
     "ReplacementCreate": Replacement,
+    "ReplacementUpdate": Replacement,
+    "FaultRecord": Replacement,
     "RepairCreate": RepairOrder,
     "RepairReceive": RepairOrder,
     "LoanCreate": Loan,
