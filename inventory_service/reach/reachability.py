@@ -39,14 +39,13 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, and_, bindparam, case, false, literal_column, not_, or_
+from sqlalchemy import ColumnElement, and_, case, false, not_, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func
+from sqlmodel import Session, col
 
 from inventory_service import policy
 from inventory_service.assets import places
@@ -58,7 +57,7 @@ from inventory_service.reach import legs
 from inventory_service.reach.legs import Leg, Reach, site_legs
 from inventory_service.reach.part_sets import PartSet, part_set
 from inventory_service.warehouse import catalogue, counts
-from models import Component, Device, Part, Site, SpareCount, SpareUnit, UnitStatus
+from models import Component, Device, Part, Site, SpareUnit, UnitStatus
 from models.reachability import (
     REJECTION_REASONS,
     AvailabilityRead,
@@ -159,50 +158,9 @@ class _Plan:
     rejected_counts: dict[str, int]
 
 
-_COUNTS: Final = SpareCount.__table__  # type: ignore[attr-defined]
-# Statuses fold into available or not: the reasons need nothing finer (a constant expression,
-# so that SELECT and GROUP BY render the same text).
-_IS_AVAILABLE: Final[ColumnElement[int]] = literal_column(
-    f"CASE WHEN status = '{AVAILABLE}' THEN 1 ELSE 0 END"
-)
-_COUNTS_QUERY: Final = (
-    sa_select(
-        _COUNTS.c.warehouse_id,
-        _COUNTS.c.part_id,
-        _COUNTS.c.genuine,
-        _IS_AVAILABLE,
-        func.sum(_COUNTS.c.units),
-    )
-    .where(
-        _COUNTS.c.part_id.in_(bindparam("part_ids", expanding=True)),
-        _COUNTS.c.status.not_in(bindparam("skip", expanding=True)),
-        _COUNTS.c.units > 0,
-    )
-    .group_by(
-        _COUNTS.c.warehouse_id,
-        _COUNTS.c.part_id,
-        _COUNTS.c.genuine,
-        _IS_AVAILABLE,
-    )
-)
-
-
-def _grouped_counts(session: Session, parts: PartSet) -> npt.NDArray[np.int64]:
-    """(warehouse, part, genuine, available, units) rows of the considered units as one
-    array, read from `spare_count` (kept by `stock.transition` in each unit change's
-    transaction)."""
-    counts.apply(session)  # a writing session's own changes, not yet written
-    rows = session.execute(
-        _COUNTS_QUERY, {"part_ids": sorted(parts.numbers), "skip": list(NOT_CONSIDERED)}
-    ).all()
-    # Rows are flattened straight into the array (numpy would probe each Row as an object).
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows))
-    return flat.reshape(len(rows), 5)
-
-
 def _plan(session: Session, site: Site, part: Part, deadline: int) -> _Plan:
     parts = part_set(session, part)
-    groups = _grouped_counts(session, parts)
+    groups = counts.grouped(session, sorted(parts.numbers), skip=NOT_CONSIDERED)
     site_legs_ = site_legs(session, site)
     stops = site_legs_.stops
     wpos = stops.positions(groups[:, 0])

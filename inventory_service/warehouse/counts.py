@@ -8,22 +8,27 @@ Rules that always hold here:
   never wait on each other's count rows in opposite orders), so at every commit the table
   equals the grouped count of the units, on every replica and at every isolation level.
 - Readers of the counts inside a writing session call `apply` first (their own changes).
+- `grouped` reads them as an answer needs them: per (warehouse, part, genuine, available).
 - `verify` compares the table with the units (the ledger replay check runs it too).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Final
 
-from sqlalchemy import event, func
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, bindparam, event, func, literal_column
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
-from models import SpareCount, SpareUnit
+from models import SpareCount, SpareUnit, UnitStatus
 
 CountKey = tuple[int, int, str, bool]
 _DELTAS: Final = "spare_count_deltas"
@@ -78,6 +83,46 @@ def _counts_forgotten(session: OrmSession, transaction: SessionTransaction) -> N
     # Committed (already written) or rolled back (never to be written): nothing is pending.
     if transaction.parent is None:
         session.info.pop(_DELTAS, None)
+
+
+_COUNTS: Final = SpareCount.__table__  # type: ignore[attr-defined]
+# Statuses fold into available or not: the reasons need nothing finer (a constant expression,
+# so that SELECT and GROUP BY render the same text).
+_IS_AVAILABLE: Final[ColumnElement[int]] = literal_column(
+    f"CASE WHEN status = '{UnitStatus.AVAILABLE.value}' THEN 1 ELSE 0 END"
+)
+_GROUPED: Final = (
+    sa_select(
+        _COUNTS.c.warehouse_id,
+        _COUNTS.c.part_id,
+        _COUNTS.c.genuine,
+        _IS_AVAILABLE,
+        func.sum(_COUNTS.c.units),
+    )
+    .where(
+        _COUNTS.c.part_id.in_(bindparam("part_ids", expanding=True)),
+        _COUNTS.c.status.not_in(bindparam("skip", expanding=True)),
+        _COUNTS.c.units > 0,
+    )
+    .group_by(
+        _COUNTS.c.warehouse_id,
+        _COUNTS.c.part_id,
+        _COUNTS.c.genuine,
+        _IS_AVAILABLE,
+    )
+)
+
+
+def grouped(
+    session: Session, part_ids: Sequence[int], *, skip: Sequence[str]
+) -> npt.NDArray[np.int64]:
+    """(warehouse, part, genuine, available, units) rows of the units of these parts whose
+    status is not in `skip`, as one array (this transaction's pending changes included)."""
+    apply(session)  # a writing session's own changes, not yet written
+    rows = session.execute(_GROUPED, {"part_ids": list(part_ids), "skip": list(skip)}).all()
+    # Rows are flattened straight into the array (numpy would probe each Row as an object).
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows))
+    return flat.reshape(len(rows), 5)
 
 
 @dataclass(frozen=True, slots=True)
