@@ -18,7 +18,6 @@ BEING_SPLIT = {
     "inventory_service/lifecycle/replacements.py:record",
     "inventory_service/lifecycle/reservations.py:reserve",
     "inventory_service/reach/coverage.py:compute",
-    "inventory_service/reporting/reports_export.py:to_xlsx",
 }
 
 
