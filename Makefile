@@ -14,9 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Optional on a machine with only python3 and make: without npm the service still serves the
+# API and the console, and /docs, /redoc and GraphiQL say that their assets are not installed.
 $(WEB_STAMP): web/package.json web/package-lock.json
-	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	touch $(WEB_STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch .installed-ok; \
+	else \
+	  echo "npm not found: skipping the browser assets of /docs, /redoc and GraphiQL" >&2; \
+	fi
+	@if [ -f web/.installed-ok ]; then mkdir -p web/node_modules && mv web/.installed-ok $(WEB_STAMP); fi
 
 install: $(STAMP) $(WEB_STAMP)
 

@@ -351,7 +351,7 @@ def report_replacements(
 ) -> None:
     """The replacement report of a month, a quarter or a date range (progress on stderr)."""
     from inventory_service.platform.errors import ValidationFailed
-    from inventory_service.reporting import reports, reports_export
+    from inventory_service.reporting import periods, reports, reports_export
     from inventory_service.warehouse.spares_export import Lang
 
     if fmt not in set(reports_export.ReportFormat):
@@ -359,7 +359,7 @@ def report_replacements(
     if lang not in set(Lang):
         raise ValidationFailed.field("lang", f"{lang!r}: expected en or zh")
     report_format, report_lang = reports_export.ReportFormat(fmt), Lang(lang)
-    period = reports.parse_period(
+    period = periods.parse_period(
         month=month, quarter=quarter, date_from=date_from, date_to=date_to
     )
     with get_database().transaction(write=False) as session:

@@ -140,6 +140,25 @@ def _reserve(session: Session, *, data: ReservationCreate) -> int:
     return reservations.reserve(session, actor=DISPATCHER, data=data).id or 0
 
 
+def _reserve_for_fault(
+    session: Session, *, target: Target, ticket: str, engineer: str
+) -> tuple[int, int]:
+    """A hold on the best unit for the faulty component: (reservation id, ETA minutes)."""
+    held = reservations.reserve(
+        session,
+        actor=DISPATCHER,
+        data=ReservationCreate(
+            site_code=target.site_code,
+            part_number=target.part_number,
+            ticket=ticket,
+            engineer=engineer,
+            device_id=target.device_id,
+            require_within_deadline=False,
+        ),
+    )
+    return held.id or 0, held.eta_minutes
+
+
 def _dispatch(session: Session, *, reservation_id: int) -> int:
     return reservations.dispatch(session, actor=DISPATCHER, reservation_id=reservation_id).id or 0
 
@@ -221,22 +240,10 @@ class History:
             return  # that component was already swapped out
         ticket = self._ticket(reported.date())
 
-        def reserve(session: Session) -> tuple[int, int]:
-            held = reservations.reserve(
-                session,
-                actor=DISPATCHER,
-                data=ReservationCreate(
-                    site_code=target.site_code,
-                    part_number=target.part_number,
-                    ticket=ticket,
-                    engineer=engineer,
-                    device_id=target.device_id,
-                    require_within_deadline=False,
-                ),
-            )
-            return held.id or 0, held.eta_minutes
-
-        held = self._do(reported + timedelta(minutes=8), reserve)
+        held = self._do(
+            reported + timedelta(minutes=8),
+            partial(_reserve_for_fault, target=target, ticket=ticket, engineer=engineer),
+        )
         if held is None:
             return
         reservation_id, eta = held

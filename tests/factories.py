@@ -253,29 +253,17 @@ def _hold(
     )
 
 
-def replacement_row(
+def _held_for_replacement(
     session: Session,
     serial: str,
     *,
-    replaced_at: datetime,
-    duration_minutes: int,
-    site_code: str = "SY-01",
-    customer_code: str = "LNXX",
-    part_number: str = "PSU-750W",
-    fault_level: str = "major",
-    reason: str = "电源模块故障",
-    fault_impact: str = "单电源运行，业务未中断",
-    engineer: str = "王工",
-    arrival_minutes: int | None = None,
-    **fault_record: Any,
-) -> Replacement:
-    """One replacement at `replaced_at`, `duration_minutes` after the fault was reported,
-    made through the lifecycle: a device with the part in slot PSU1 (`OLD-<serial>`), a unit
-    received (`NEW-<serial>`), reserved for the device and recorded as its replacement; the
-    engineer arrived `arrival_minutes` after the report (no arrival when None)."""
-    from inventory_service.lifecycle import replacements
-    from models.reservation import FaultLevel, ReplacementCreate
-
+    site_code: str,
+    customer_code: str,
+    part_number: str,
+    engineer: str,
+) -> tuple[int, int]:
+    """A device with `part_number` in PSU1 (`OLD-<serial>`) and a unit (`NEW-<serial>`) reserved
+    for it: (device id, reservation id)."""
     site_, _, wh = _ensure_places(
         session, customer_code=customer_code, site_code=site_code, part_number=part_number
     )
@@ -299,13 +287,47 @@ def replacement_row(
     )
     assert held.id is not None
     assert dev.id is not None
+    return dev.id, held.id
+
+
+def replacement_row(
+    session: Session,
+    serial: str,
+    *,
+    replaced_at: datetime,
+    duration_minutes: int,
+    site_code: str = "SY-01",
+    customer_code: str = "LNXX",
+    part_number: str = "PSU-750W",
+    fault_level: str = "major",
+    reason: str = "电源模块故障",
+    fault_impact: str = "单电源运行，业务未中断",
+    engineer: str = "王工",
+    arrival_minutes: int | None = None,
+    **fault_record: Any,
+) -> Replacement:
+    """One replacement at `replaced_at`, `duration_minutes` after the fault was reported,
+    made through the lifecycle: a device with the part in slot PSU1 (`OLD-<serial>`), a unit
+    received (`NEW-<serial>`), reserved for the device and recorded as its replacement; the
+    engineer arrived `arrival_minutes` after the report (no arrival when None)."""
+    from inventory_service.lifecycle import replacements
+    from models.reservation import FaultLevel, ReplacementCreate
+
+    device_id, reservation_id = _held_for_replacement(
+        session,
+        serial,
+        site_code=site_code,
+        customer_code=customer_code,
+        part_number=part_number,
+        engineer=engineer,
+    )
     reported = replaced_at - timedelta(minutes=duration_minutes)
     return replacements.record(
         session,
         actor=ACTOR,
         data=ReplacementCreate(
-            reservation_id=held.id,
-            device_id=dev.id,
+            reservation_id=reservation_id,
+            device_id=device_id,
             removed_serial=f"OLD-{serial}",
             reason=reason,
             fault_level=FaultLevel(fault_level),

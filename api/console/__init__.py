@@ -10,10 +10,8 @@ through `api.deps.caller_of`, the API's own path from a token to a caller.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -33,7 +31,8 @@ from inventory_service.platform.errors import (
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
-from inventory_service.reporting import reports, reports_export
+from inventory_service.reporting import periods, report_tables, reports, reports_export
+from inventory_service.reporting.periods import default_month
 from inventory_service.warehouse import spares_export, spares_list, stock
 from models import Role, UnitStatus
 
@@ -392,17 +391,6 @@ def coverage_page(
 # --- 月报 ------------------------------------------------------------------------------------
 
 
-def last_month(today: date) -> str:
-    first = today.replace(day=1)
-    return (first - timedelta(days=1)).strftime("%Y-%m")
-
-
-def default_month() -> str:
-    """The month before this one, in the service's time zone (the report's default)."""
-    zone = ZoneInfo(get_settings().time_zone)
-    return last_month(datetime.now(UTC).astimezone(zone).date())
-
-
 @router.get("/report")
 def report_page(
     request: Request,
@@ -417,13 +405,13 @@ def report_page(
         if caller.role not in REPORT_ROLES:
             raise Forbidden(f"role {caller.role.value!r} may not do this")
         report = reports.report_data(
-            session, actor=caller, period=reports.parse_period(month=chosen)
+            session, actor=caller, period=periods.parse_period(month=chosen)
         )
     except DomainError as exc:
         return refusal(request, exc, caller=caller, lang=lang)
     start, end = report.period.from_, report.period.to
-    buckets = reports_export.duration_buckets(report.rows, report.deadline_minutes)
-    weeks = reports_export.weekly_shares(report.rows, start, end)
+    buckets = report_tables.duration_buckets(report.rows, report.deadline_minutes)
+    weeks = report_tables.weekly_shares(report.rows, start, end)
     return page(
         request,
         "report",
@@ -448,7 +436,7 @@ def report_export_file(
     """The month's report as the API exports it (XLSX with charts, or CSV)."""
     if caller.role not in REPORT_ROLES:
         raise Forbidden(f"role {caller.role.value!r} may not do this")
-    report = reports.report_data(session, actor=caller, period=reports.parse_period(month=month))
+    report = reports.report_data(session, actor=caller, period=periods.parse_period(month=month))
     file_lang = spares_export.Lang(lang)
     name = reports_export.filename(report, format, file_lang)
     return Response(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import ReportReader, SessionDep
-from inventory_service.reporting import reports, reports_export
+from inventory_service.reporting import periods, reports, reports_export
 from inventory_service.reporting.reports_export import ReportFormat
 from inventory_service.warehouse.spares_export import Lang
 from models import bounds
@@ -28,12 +28,12 @@ def report_period(
         str | None,
         Query(alias="to", max_length=10, description="Last local date, inclusive (with from)"),
     ] = None,
-) -> reports.Period:
+) -> periods.Period:
     """Exactly one of month, quarter, or from and to (else 422 naming the field)."""
-    return reports.parse_period(month=month, quarter=quarter, date_from=date_from, date_to=date_to)
+    return periods.parse_period(month=month, quarter=quarter, date_from=date_from, date_to=date_to)
 
 
-Period = Annotated[reports.Period, Depends(report_period)]
+Period = Annotated[periods.Period, Depends(report_period)]
 
 
 @router.get(

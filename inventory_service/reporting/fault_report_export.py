@@ -169,15 +169,58 @@ def _clock(report: FaultReport, t: dict[str, str]) -> list[Mark]:
     ]
 
 
+def _sections(
+    report: FaultReport, t: dict[str, str]
+) -> list[tuple[str, list[tuple[str, str]] | str]]:
+    """The contract's items (2.2.6) in order: times, engineers, part, symptoms and impact,
+    process, cause, solution, prevention."""
+    r = report.replacement
+    part = f"{r.part_number} {report.part_name}"
+    installed = r.installed_serial
+    if report.installed_part_number != r.part_number:
+        installed = f"{r.installed_serial} ({report.installed_part_number})"
+    return [
+        (
+            t["times"],
+            [
+                (t["reported"], _when(report, r.fault_reported_at)),
+                (t["remote"], _when(report, r.remote_support_at)),
+                (t["arrived"], _when(report, r.arrived_at)),
+                (t["replaced"], _when(report, r.replaced_at)),
+            ],
+        ),
+        (
+            t["engineers"],
+            [
+                (t["our_engineer"], clean(r.engineer)),
+                (t["customer_engineer"], clean(r.customer_engineer)),
+            ],
+        ),
+        (
+            t["parts"],
+            [
+                (t["part"], clean(part)),
+                (t["slot"], clean(r.slot)),
+                (t["removed"], clean(r.removed_serial)),
+                (t["installed"], clean(installed)),
+            ],
+        ),
+        (
+            t["symptoms"],
+            [(t["reason"], clean(r.reason)), (t["impact"], clean(r.fault_impact))],
+        ),
+        (t["process"], clean(r.process)),
+        (t["cause"], clean(r.cause)),
+        (t["solution"], clean(r.solution)),
+        (t["prevention"], clean(r.prevention)),
+    ]
+
+
 def content(report: FaultReport, lang: Lang) -> Content:
     """Every line of the document, in the contract's order, in `lang`."""
     t = {key: pair[1 if lang is Lang.ZH else 0] for key, pair in T.items()}
     r = report.replacement
     level = LEVELS.get(r.fault_level.value, r.fault_level.value) if lang is Lang.ZH else None
-    part = f"{r.part_number} {report.part_name}"
-    installed = r.installed_serial
-    if report.installed_part_number != r.part_number:
-        installed = f"{r.installed_serial} ({report.installed_part_number})"
     return Content(
         title=t["title"],
         header=[
@@ -188,41 +231,7 @@ def content(report: FaultReport, lang: Lang) -> Content:
             (t["ticket"], clean(report.ticket)),
             (t["fault_level"], level or r.fault_level.value),
         ],
-        sections=[
-            (
-                t["times"],
-                [
-                    (t["reported"], _when(report, r.fault_reported_at)),
-                    (t["remote"], _when(report, r.remote_support_at)),
-                    (t["arrived"], _when(report, r.arrived_at)),
-                    (t["replaced"], _when(report, r.replaced_at)),
-                ],
-            ),
-            (
-                t["engineers"],
-                [
-                    (t["our_engineer"], clean(r.engineer)),
-                    (t["customer_engineer"], clean(r.customer_engineer)),
-                ],
-            ),
-            (
-                t["parts"],
-                [
-                    (t["part"], clean(part)),
-                    (t["slot"], clean(r.slot)),
-                    (t["removed"], clean(r.removed_serial)),
-                    (t["installed"], clean(installed)),
-                ],
-            ),
-            (
-                t["symptoms"],
-                [(t["reason"], clean(r.reason)), (t["impact"], clean(r.fault_impact))],
-            ),
-            (t["process"], clean(r.process)),
-            (t["cause"], clean(r.cause)),
-            (t["solution"], clean(r.solution)),
-            (t["prevention"], clean(r.prevention)),
-        ],
+        sections=_sections(report, t),
         clock_title=t["clock"],
         clock_heads=[t["measure"], t["minutes"], t["limit"], t["mark"]],
         clock=_clock(report, t),

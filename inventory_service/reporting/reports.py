@@ -23,12 +23,11 @@ Rules that always hold here:
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -41,11 +40,11 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import ValidationFailed
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
+from inventory_service.reporting.failures import FailureLine, failure_trend, part_failures
+from inventory_service.reporting.periods import FIRST_YEAR, Period, parse_period, previous_quarters
 from models import (
-    Component,
     Customer,
     Device,
-    DeviceStatus,
     FaultLevel,
     Movement,
     Part,
@@ -64,42 +63,10 @@ from models.report import (
     ReportPeriod,
 )
 
-MONTH: Final = re.compile(r"^(\d{4})-(\d{2})$")
-QUARTER: Final = re.compile(r"^(\d{4})-Q([1-4])$")
-DAY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FIRST_YEAR, LAST_YEAR = 1900, 9998
 SEVERITY: Final = [level.value for level in FaultLevel]
 # Show progress on stderr only when a period is big enough to make someone wait.
 PROGRESS_FROM_ROWS: Final = 20_000
-ONE_OF: Final = "give exactly one of month, quarter, or from and to"
 # The quarterly summary's failure trend looks back over a year.
-TREND_QUARTERS: Final = 4
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local dates `start`..`end`, both inclusive; `month`/`quarter` name it when it is one."""
-
-    start: date
-    end: date
-    month: str | None = None
-    quarter: str | None = None
-
-    def utc_bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        """[first local midnight, the midnight after the last day) as UTC instants."""
-        first = datetime.combine(self.start, time(0), tzinfo=zone)
-        after = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone)
-        return first.astimezone(UTC), after.astimezone(UTC)
-
-    @property
-    def days(self) -> int:
-        """Days in the period, both ends included."""
-        return (self.end - self.start).days + 1
-
-    @property
-    def label(self) -> str:
-        """`2026-10`, `2026-Q4` or `2026-10-01_2026-10-15` (file names, titles)."""
-        return self.month or self.quarter or f"{self.start.isoformat()}_{self.end.isoformat()}"
 
 
 class ReportRow(NamedTuple):
@@ -161,77 +128,6 @@ class ReportData:
             summary=self.summary,
             failure_trend=self.failure_trend,
         )
-
-
-def _year(field: str, year: int) -> int:
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed.field(field, f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
-    return year
-
-
-def _month(text: str) -> Period:
-    match = MONTH.match(text)
-    if match is None or not 1 <= int(match[2]) <= 12:
-        raise ValidationFailed.field("month", "expected YYYY-MM, e.g. 2026-10")
-    year, month = _year("month", int(match[1])), int(match[2])
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return Period(date(year, month, 1), following - timedelta(days=1), month=text)
-
-
-def _quarter(text: str) -> Period:
-    match = QUARTER.match(text)
-    if match is None:
-        raise ValidationFailed.field("quarter", "expected YYYY-Qn with n 1 to 4, e.g. 2026-Q4")
-    year, n = _year("quarter", int(match[1])), int(match[2])
-    following = date(year + 1, 1, 1) if n == 4 else date(year, 3 * n + 1, 1)
-    return Period(date(year, 3 * n - 2, 1), following - timedelta(days=1), quarter=text)
-
-
-def _day(field: str, text: str) -> date:
-    try:
-        if DAY.match(text) is None:
-            raise ValueError
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed.field(field, "expected a date YYYY-MM-DD") from None
-    _year(field, day.year)
-    return day
-
-
-def parse_period(
-    *,
-    month: str | None = None,
-    quarter: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-) -> Period:
-    """The period named by exactly one of month, quarter or from+to (else 422 naming it)."""
-    kinds = [
-        name
-        for name, given in (
-            ("month", month is not None),
-            ("quarter", quarter is not None),
-            ("from", date_from is not None or date_to is not None),
-        )
-        if given
-    ]
-    if not kinds:
-        raise ValidationFailed("month: " + ONE_OF, details=[{"field": "month", "reason": ONE_OF}])
-    if len(kinds) > 1:
-        extra = [{"field": name, "reason": ONE_OF} for name in kinds[1:]]
-        raise ValidationFailed(f"{', '.join(kinds)}: {ONE_OF}", details=extra)
-    if month is not None:
-        return _month(month)
-    if quarter is not None:
-        return _quarter(quarter)
-    if date_from is None:
-        raise ValidationFailed.field("from", "required with to")
-    if date_to is None:
-        raise ValidationFailed.field("to", "required with from")
-    start, end = _day("from", date_from), _day("to", date_to)
-    if end < start:
-        raise ValidationFailed.field("to", "must not be before from")
-    return Period(start, end)
 
 
 def median(durations: Sequence[int]) -> float | None:
@@ -403,99 +299,6 @@ def _share(marks: Sequence[bool | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
-def annualised_rate(replacements: int, installed: int, days: int) -> float | None:
-    """replacements / installed × 365.25 / days in the period; null when nothing is installed."""
-    if installed == 0:
-        return None
-    return replacements / installed * 365.25 / days
-
-
-def installed_base(
-    session: Session, *, part_ids: Sequence[int], end: datetime, customer_id: int | None
-) -> dict[int, int]:
-    """Components of each part installed in devices in scope not retired at `end`.
-
-    The register as it stands: a retired device counts when it was retired at or after `end`
-    (its last change, the retirement being terminal)."""
-    if not part_ids:
-        return {}
-    stmt = (
-        sa_select(col(Component.part_id), func.count(col(Component.id)))
-        .join(Device, col(Device.id) == col(Component.device_id))
-        .where(
-            col(Component.part_id).in_(part_ids),
-            (col(Device.status) != DeviceStatus.RETIRED.value) | (col(Device.updated_at) >= end),
-        )
-        .group_by(col(Component.part_id))
-    )
-    if customer_id is not None:
-        stmt = stmt.join(Site, col(Site.id) == col(Device.site_id)).where(
-            col(Site.customer_id) == customer_id
-        )
-    return {part_id: int(n) for part_id, n in session.execute(stmt).all()}
-
-
-def part_failures(
-    session: Session, *, period: Period, customer_id: int | None
-) -> dict[str, PartFailureRate]:
-    """The contract's failure rate of every part replaced in `period`, highest rate first."""
-    start, end = period.utc_bounds(ZoneInfo(get_settings().time_zone))
-    stmt = (
-        sa_select(col(Part.id), col(Part.part_number), func.count(col(Replacement.id)))
-        .join(Part, col(Part.id) == col(Replacement.part_id))
-        .where(col(Replacement.replaced_at) >= start, col(Replacement.replaced_at) < end)
-        .group_by(col(Part.id), col(Part.part_number))
-    )
-    if customer_id is not None:
-        stmt = stmt.where(col(Replacement.customer_id) == customer_id)
-    counts = session.execute(stmt).all()
-    installed = installed_base(
-        session, part_ids=[c[0] for c in counts], end=end, customer_id=customer_id
-    )
-    rates = {
-        pn: PartFailureRate(
-            replacements=n,
-            installed=installed.get(part_id, 0),
-            annualised_rate=annualised_rate(n, installed.get(part_id, 0), period.days),
-        )
-        for part_id, pn, n in counts
-    }
-    return dict(
-        sorted(
-            rates.items(),
-            key=lambda item: (
-                item[1].annualised_rate is None,
-                -(item[1].annualised_rate or 0.0),
-                -item[1].replacements,
-                item[0],
-            ),
-        )
-    )
-
-
-def previous_quarters(period: Period, count: int) -> list[Period]:
-    """The `count` quarters ending with `period`'s, oldest first (`period` must be a quarter)."""
-    assert period.quarter is not None
-    year, n = int(period.quarter[:4]), int(period.quarter[-1])
-    labels = []
-    for _ in range(count):
-        labels.append(f"{year}-Q{n}")
-        year, n = (year - 1, 4) if n == 1 else (year, n - 1)
-    return [_quarter(label) for label in reversed(labels) if FIRST_YEAR <= int(label[:4])]
-
-
-@dataclass(frozen=True)
-class FailureLine:
-    """One part of the failure table: this period's rate and the previous quarter's."""
-
-    part_number: str
-    part_name: str
-    replacements: int
-    installed: int
-    annualised_rate: float | None
-    previous_rate: float | None
-
-
 def top_failures(
     session: Session, *, actor: Caller, quarter: str, customer_code: str | None, top: int
 ) -> list[FailureLine]:
@@ -529,22 +332,6 @@ def top_failures(
         )
         for pn, rate in chosen
     ]
-
-
-def failure_trend(
-    session: Session, *, period: Period, customer_id: int | None, parts: Sequence[str]
-) -> list[QuarterFailureRates]:
-    """Quarter over quarter: the rate of each of `parts` in the last four quarters."""
-    trend = []
-    for quarter in previous_quarters(period, TREND_QUARTERS):
-        rates = part_failures(session, period=quarter, customer_id=customer_id)
-        trend.append(
-            QuarterFailureRates(
-                quarter=quarter.quarter or quarter.label,
-                by_part={pn: rates[pn] for pn in parts if pn in rates},
-            )
-        )
-    return trend
 
 
 def summarize(

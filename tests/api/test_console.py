@@ -9,8 +9,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api.console import COOKIE, default_month, router
+from api.console import COOKIE, router
 from inventory_service.platform.db import Database
+from inventory_service.reporting.periods import default_month
 from tests import factories as f
 from tests.conftest import TokenFactory
 

@@ -15,7 +15,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import ValidationFailed
 from inventory_service.platform.settings import Settings, get_settings, replace_settings
-from inventory_service.reporting import reports
+from inventory_service.reporting import periods, reports
 from inventory_service.warehouse import stock
 from models import Customer, Role, SpareUnit
 from models.report import ReplacementReport
@@ -69,7 +69,7 @@ def at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 
 
 def report(session: Session, actor: Caller = REPORTER, **period: str) -> ReplacementReport:
-    return reports.replacement_report(session, actor=actor, period=reports.parse_period(**period))
+    return reports.replacement_report(session, actor=actor, period=periods.parse_period(**period))
 
 
 def customer_caller(session: Session, code: str) -> Caller:
@@ -158,7 +158,7 @@ def test_a_customer_gets_only_its_rows_and_its_summary_counts_only_them(
         filtered = reports.replacement_report(
             session,
             actor=REPORTER,
-            period=reports.parse_period(month="2026-10"),
+            period=periods.parse_period(month="2026-10"),
             customer_code="LNDL",
         )
     assert [r.removed_serial for r in lndl.rows] == ["OLD-R03", "OLD-R05", "OLD-R08"]
@@ -179,7 +179,7 @@ def test_a_customer_may_not_name_another_customer(seeded: Database) -> None:
             reports.replacement_report(
                 session,
                 actor=caller,
-                period=reports.parse_period(month="2026-10"),
+                period=periods.parse_period(month="2026-10"),
                 customer_code="LNXX",
             )
     assert refused.value.details == [
@@ -297,22 +297,22 @@ def test_scrapped_units_come_from_the_ledger(db: Database) -> None:
 )
 def test_bad_periods_name_the_field(period: dict[str, str], field: str, reason: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        reports.parse_period(**period)
+        periods.parse_period(**period)
     assert refused.value.details == [{"field": field, "reason": reason}]
 
 
 @given(st.integers(1900, 9998), st.integers(1, 12))
 def test_a_month_is_its_calendar_days(year: int, month: int) -> None:
-    period = reports.parse_period(month=f"{year}-{month:02d}")
+    period = periods.parse_period(month=f"{year}-{month:02d}")
     last_day = calendar.monthrange(year, month)[1]
     assert (period.start, period.end) == (date(year, month, 1), date(year, month, last_day))
 
 
 @given(st.integers(1900, 9998), st.integers(1, 4))
 def test_a_quarter_is_its_three_months(year: int, n: int) -> None:
-    quarter = reports.parse_period(quarter=f"{year}-Q{n}")
-    first = reports.parse_period(month=f"{year}-{3 * n - 2:02d}")
-    third = reports.parse_period(month=f"{year}-{3 * n:02d}")
+    quarter = periods.parse_period(quarter=f"{year}-Q{n}")
+    first = periods.parse_period(month=f"{year}-{3 * n - 2:02d}")
+    third = periods.parse_period(month=f"{year}-{3 * n:02d}")
     assert (quarter.start, quarter.end) == (first.start, third.end)
     assert quarter.label == f"{year}-Q{n}"
 

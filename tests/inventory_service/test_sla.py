@@ -11,7 +11,7 @@ from inventory_service.assets import register
 from inventory_service.lifecycle import replacements
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import NotFound, ValidationFailed
-from inventory_service.reporting import reports
+from inventory_service.reporting import failures, periods, reports
 from models import Device, DeviceStatus, Replacement, ReplacementEdit
 from models.reservation import ReplacementUpdate
 from tests import factories
@@ -109,7 +109,7 @@ def test_summary_shares_count_only_rows_with_an_arrival(db: Database) -> None:
         one(session, "D", None)
         one(session, "E", None)
         report = reports.replacement_report(
-            session, actor=ADMIN, period=reports.parse_period(month="2026-10")
+            session, actor=ADMIN, period=periods.parse_period(month="2026-10")
         )
     s = report.summary
     assert s.count == 5
@@ -127,7 +127,7 @@ def test_shares_are_null_when_no_row_has_an_arrival(db: Database) -> None:
         band_sites(session)
         one(session, "D", None)
         report = reports.replacement_report(
-            session, actor=ADMIN, period=reports.parse_period(month="2026-10")
+            session, actor=ADMIN, period=periods.parse_period(month="2026-10")
         )
     assert report.summary.share_arrived_within_response is None
     assert report.summary.share_spare_on_site_within_deadline is None
@@ -163,14 +163,14 @@ def test_failure_rate_is_replacements_over_installed_annualised(db: Database) ->
         retired = session.exec(select(Device).where(Device.serial == "D-X3")).one()
         register.transition(session, retired, DeviceStatus.RETIRED, actor=ADMIN)
         # The quarter ends after today: the device retired today is retired at its end.
-        quarter = reports.parse_period(quarter="2026-Q4")
-        everyone = reports.part_failures(session, period=quarter, customer_id=None)
+        quarter = periods.parse_period(quarter="2026-Q4")
+        everyone = failures.part_failures(session, period=quarter, customer_id=None)
         lnxx = reports.replacement_report(
             session, actor=ADMIN, period=quarter, customer_code="LNXX"
         ).summary.failure_rate_by_part
         # October ended before the retirement: the device still counts for it.
-        october = reports.parse_period(month="2026-10")
-        in_october = reports.part_failures(session, period=october, customer_id=None)
+        october = periods.parse_period(month="2026-10")
+        in_october = failures.part_failures(session, period=october, customer_id=None)
     # Installed: the two replaced devices' new PSUs + X1 + X2 (+ the other customer's).
     assert everyone["PSU-750W"].replacements == 2
     assert everyone["PSU-750W"].installed == 5
@@ -182,8 +182,8 @@ def test_failure_rate_is_replacements_over_installed_annualised(db: Database) ->
 
 
 def test_failure_rate_is_null_without_an_installed_base() -> None:
-    assert reports.annualised_rate(3, 0, 92) is None
-    assert reports.annualised_rate(3, 100, 92) == pytest.approx(3 / 100 * 365.25 / 92)
+    assert failures.annualised_rate(3, 0, 92) is None
+    assert failures.annualised_rate(3, 100, 92) == pytest.approx(3 / 100 * 365.25 / 92)
 
 
 def test_a_quarter_carries_four_quarters_of_trend(db: Database) -> None:
@@ -198,7 +198,7 @@ def test_a_quarter_carries_four_quarters_of_trend(db: Database) -> None:
             site_code="SY-B30",
         )
         report = reports.replacement_report(
-            session, actor=ADMIN, period=reports.parse_period(quarter="2026-Q4")
+            session, actor=ADMIN, period=periods.parse_period(quarter="2026-Q4")
         )
     assert report.failure_trend is not None
     assert [q.quarter for q in report.failure_trend] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]

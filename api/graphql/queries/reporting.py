@@ -12,7 +12,7 @@ from api.graphql.context import may
 from api.surface import graphql_error
 from inventory_service.platform.errors import DomainError
 from inventory_service.policy import Operation
-from inventory_service.reporting import reports
+from inventory_service.reporting import periods, reports
 
 
 @strawberry.type
@@ -33,7 +33,7 @@ class ReportingQuery:
     ) -> t.ReplacementReportType:
         ctx = info.context
         try:
-            period = reports.parse_period(
+            period = periods.parse_period(
                 month=month, quarter=quarter, date_from=date_from, date_to=date_to
             )
         except DomainError as exc:
