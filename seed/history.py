@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import time_machine
 from sqlmodel import Session, col, select
@@ -159,6 +159,19 @@ def _reserve_for_fault(
     return held.id or 0, held.eta_minutes
 
 
+def _fault_record(fault: Fault) -> dict[str, Any]:
+    """The fault report's narrative (plan 2.2.6), as the engineer writes it after the repair."""
+    reason = fault.what[0]
+    return {
+        "remote_support_at": fault.reported + timedelta(minutes=5),
+        "customer_engineer": fault.confirmed,
+        "process": f"远程登录确认{reason}，申请备件赶赴现场，更换后业务恢复，双方确认。",
+        "cause": f"{reason}：部件硬件故障，旧件已返厂检测。",
+        "solution": "更换原厂备件，旧件返修；更换后检查告警与日志无异常。",
+        "prevention": "纳入月度巡检重点，关注同批次部件的告警与温度。",
+    }
+
+
 def _dispatch(session: Session, *, reservation_id: int) -> int:
     return reservations.dispatch(session, actor=DISPATCHER, reservation_id=reservation_id).id or 0
 
@@ -276,6 +289,7 @@ class History:
                     replaced_at=replaced,
                     customer_confirmed_by=fault.confirmed,
                     engineer_confirmed_by=engineer,
+                    **_fault_record(fault),
                 ),
             )
             return done.removed_spare_id

@@ -108,6 +108,10 @@ def _history(db: Database) -> dict[str, object]:
         problems = ledger.verify(session)
     assert len(done) >= 60
     assert len(months) >= 6  # six months ending today
+    # Every demo repair has its fault record (plan 2.2.6) and an arrival for the SLA clock.
+    assert all(r.process and r.cause and r.solution and r.prevention for r in done)
+    assert all(r.remote_support_at is not None and r.arrival_minutes is not None for r in done)
+    assert any(r.arrived_within_response is False for r in done)
     assert min(r.replaced_at for r in done) >= now - timedelta(days=190)
     assert 0 < len(late) < len(done) // 4  # a few past 4 h
     assert any(r.arrived_at is not None and r.arrived_at > r.fault_reported_at for r in done)

@@ -83,7 +83,7 @@ def claim(
                     details=[{"field": "Idempotency-Key", "reason": "reused with another body"}],
                 )
             if existing.status_code is not None:
-                return Replay(status_code=existing.status_code, body=existing.response)
+                return Replay(status_code=existing.status_code, body=_answer(existing.response))
             if now - existing.created_at < LEASE:
                 raise IdempotencyInProgress("a request with this Idempotency-Key is in progress")
             existing.created_at = now
@@ -115,8 +115,19 @@ def complete(session: Session, claim_: Claim, *, status_code: int, body: Any) ->
     session.execute(
         update(IdempotencyRecord)
         .where(col(IdempotencyRecord.id) == claim_.record_id)
-        .values(status_code=status_code, response=body, completed_at=utcnow())
+        .values(status_code=status_code, response=_stored(body), completed_at=utcnow())
     )
+
+
+def _stored(body: Any) -> str:
+    # Kept as one JSON text (a string scalar in the column): PostgreSQL's JSONB would reorder
+    # an object's keys, and a replay must be the first answer to the byte.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _answer(stored: Any) -> Any:
+    # Answers stored before `_stored` existed are objects; every newer one is its JSON text.
+    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def complete_separately(db: Database, claim_: Claim, *, status_code: int, body: Any) -> None:

@@ -3,6 +3,7 @@ the same answers as REST, the same roles and the same customer scope."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -234,4 +235,4 @@ def test_a_refused_mutation_is_stored_and_replayed_as_rest_stores_it(
         ).one()
     # The same status and error body a REST refusal stores (not a blanket 409).
     assert record.status_code == 422
-    assert record.response["error"]["code"] == "validation_error"
+    assert json.loads(record.response)["error"]["code"] == "validation_error"

@@ -90,7 +90,8 @@ def test_the_idempotency_key_is_required_and_replays(
     first = client.post(URL, json=body(), headers=engineer | {"Idempotency-Key": "same"})
     again = client.post(URL, json=body(), headers=engineer | {"Idempotency-Key": "same"})
     assert again.status_code == 201
-    assert again.json() == first.json()
+    # The same body to the byte: PostgreSQL's JSONB must not reorder the stored answer's keys.
+    assert again.text == first.text
     other = client.post(
         URL, json=body(ticket="T-2"), headers=engineer | {"Idempotency-Key": "same"}
     )
