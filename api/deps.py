@@ -6,12 +6,14 @@ the endpoint returns (before the response is sent) and rolled back if it raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api import surface
 from inventory_service import policy
@@ -90,3 +92,21 @@ FieldRole = Annotated[Caller, permit(Operation.FIELD_WORK)]
 Registrar = Annotated[Caller, permit(Operation.REGISTER)]
 LoanRole = Annotated[Caller, permit(Operation.LEND)]
 ReportReader = Annotated[Caller, permit(Operation.READ_REPORTS)]
+
+
+async def read_json(request: Request, answer: Callable[[Session], BaseModel]) -> Response:
+    """A hot read in one thread-pool hop: a read session, the service call and the JSON.
+
+    The model is serialized once here (FastAPI would validate it again through the route's
+    `response_model`, which still documents the shape); errors raised by the service reach
+    the usual handlers. Use it from an `async def` route whose other dependencies are async.
+    """
+    db: Database = request.app.state.database
+
+    def work() -> bytes:
+        with db.session() as session:
+            model = answer(session)
+            return model.__pydantic_serializer__.to_json(model)
+
+    body = await run_in_threadpool(work)
+    return Response(body, media_type="application/json")

@@ -49,36 +49,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(
-    database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """Run `inventory-service serve` on a free port; yields its base URL."""
-    port = free_port()
-    env = (
-        os.environ
-        | {
-            "INVENTORY_DATABASE_URL": database_url,
-            "INVENTORY_BENCHMARK_ENDPOINTS": "true",
-            "INVENTORY_LOG_LEVEL": "WARNING",
-            "INVENTORY_AUTH_CACHE_SECONDS": "60",
-            "INVENTORY_EXPIRY_SWEEP_SECONDS": "0",
-            "INVENTORY_ENVIRONMENT": "production",
-        }
-        | (extra_env or {})
-    )
-    exe = Path(sys.executable).with_name("inventory-service")
+def _running(
+    args: list[str], env: dict[str, str], health_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, bounded: waits ≤ 60 s for `health_url`, always stopped afterwards."""
     proc = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
     )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(health_url, timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
@@ -88,13 +69,81 @@ def serve(
             raise RuntimeError(f"server did not start: {err[-2000:]}")
         time.sleep(0.2)
     try:
-        yield url
+        yield proc
     finally:
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=5)
+
+
+SERVICE_ENV: dict[str, str] = {
+    "INVENTORY_BENCHMARK_ENDPOINTS": "true",
+    "INVENTORY_LOG_LEVEL": "WARNING",
+    "INVENTORY_AUTH_CACHE_SECONDS": "60",
+    "INVENTORY_EXPIRY_SWEEP_SECONDS": "0",
+    "INVENTORY_ENVIRONMENT": "production",
+}
+
+
+@contextmanager
+def serve(
+    database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run `inventory-service serve` on a free port; yields its base URL."""
+    with serve_process(database_url, workers=workers, extra_env=extra_env) as (url, _proc):
+        yield url
+
+
+@contextmanager
+def serve_process(
+    database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`serve`, also yielding the process (for its workers' memory)."""
+    port = free_port()
+    env = os.environ | {"INVENTORY_DATABASE_URL": database_url} | SERVICE_ENV | (extra_env or {})
+    exe = Path(sys.executable).with_name("inventory-service")
+    args = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with _running([*args, "--workers", str(workers)], env, f"{url}/healthz") as proc:
+        yield url, proc
+
+
+@contextmanager
+def serve_ceiling(*, workers: int = 1) -> Iterator[str]:
+    """The bare FastAPI ceiling app (bench/ceiling.py) in its own process; yields the URL of
+    its constant endpoint."""
+    port = free_port()
+    args = [sys.executable, str(ROOT / "bench" / "ceiling.py"), "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/ceiling"
+    with _running([*args, "--workers", str(workers)], dict(os.environ), url):
+        yield url
+
+
+def rss_mb(proc: subprocess.Popen[bytes]) -> list[float]:
+    """Resident memory (MB) of each uvicorn worker of a server (the process itself when it
+    serves alone), read from /proc."""
+    pids = [proc.pid]
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    if children.exists():
+        found = [int(p) for p in children.read_text().split()]
+        # uvicorn's supervisor forks the workers (and a resource tracker with multiprocessing).
+        pids = [p for p in found if "serve" in _cmdline(p) or "spawn_main" in _cmdline(p)] or pids
+    sizes = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 @dataclass

@@ -31,8 +31,8 @@ SITES, WAREHOUSES, PARTS, DEVICES, UNITS = 10_000, 500, 100, 100_000, 1_000_000
 LAT, LON = (38.8, 43.4), (119.0, 125.5)
 
 
-def build(server_url: str) -> str:
-    url, created = harness.ensure_database(server_url, NAME)
+def build(server_url: str, name: str = NAME) -> str:
+    url, created = harness.ensure_database(server_url, name)
     if not created:
         return url
     from inventory_service.platform import migrate
@@ -122,6 +122,14 @@ def build(server_url: str) -> str:
         """),
             {"n": per_combo, "units": UNITS},
         )
+        # The service keeps spare_count with every unit change; bulk rows need it filled once.
+        conn.execute(
+            text(
+                "INSERT INTO spare_count (part_id, warehouse_id, status, genuine, units) "
+                "SELECT part_id, warehouse_id, status, genuine, count(*) FROM spare_unit "
+                "WHERE warehouse_id IS NOT NULL GROUP BY part_id, warehouse_id, status, genuine"
+            )
+        )
         site_ids = [r[0] for r in conn.execute(text("SELECT id FROM site ORDER BY code"))]
         conn.execute(
             insert(Device),
@@ -165,10 +173,9 @@ def explain(url: str) -> None:
         ids = [r[0] for r in conn.execute(text("SELECT id FROM part WHERE category = 'cat03'"))]
         plan = conn.execute(
             text("""
-            EXPLAIN (ANALYZE, BUFFERS) SELECT warehouse_id, part_id, status, genuine, count(*)
-            FROM spare_unit WHERE part_id = ANY(:ids)
-              AND status NOT IN ('installed', 'scrapped') AND warehouse_id IS NOT NULL
-            GROUP BY part_id, status, genuine, warehouse_id
+            EXPLAIN (ANALYZE, BUFFERS) SELECT warehouse_id, part_id, status, genuine, units
+            FROM spare_count WHERE part_id = ANY(:ids)
+              AND status NOT IN ('installed', 'scrapped') AND units > 0
         """),
             {"ids": ids},
         ).all()

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 import typer
 
@@ -25,6 +25,9 @@ from inventory_service.platform.db import get_database
 from inventory_service.platform.errors import DomainError
 from inventory_service.platform.settings import get_settings
 from models import Role
+
+if TYPE_CHECKING:
+    from inventory_service.reach.coverage import Coverage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,17 +119,26 @@ def serve(
 
 @app.command("verify-ledger")
 def verify_ledger() -> None:
-    """Replay the movement ledger; exit 1 listing every unit it does not explain."""
-    from inventory_service.warehouse import ledger
+    """Replay the movement ledger and recount `spare_count`; exit 1 listing every difference."""
+    from inventory_service.warehouse import counts, ledger
 
     with get_database().transaction(write=False) as session:
         totals = ledger.totals(session)
         problems = ledger.verify(session)
+        wrong_counts = counts.verify(session)
     for problem in problems:
         typer.echo(f"spare {problem.spare_id}\t{problem.serial}\t{problem.reason}")
-    verdict = f"{len({p.spare_id for p in problems})} unit(s) do not replay" if problems else "ok"
+    for c in wrong_counts:
+        typer.echo(
+            f"count part {c.part_id} warehouse {c.warehouse_id} {c.status} genuine={c.genuine}"
+            f"\tspare_count says {c.counted}, the units are {c.units}"
+        )
+    verdicts = [f"{len({p.spare_id for p in problems})} unit(s) do not replay"] if problems else []
+    if wrong_counts:
+        verdicts.append(f"{len(wrong_counts)} count(s) differ from the units")
+    verdict = "; ".join(verdicts) or "ok"
     typer.echo(f"ledger replay: {totals.units} units, {totals.movements} movements: {verdict}")
-    if problems:
+    if problems or wrong_counts:
         raise typer.Exit(1)
 
 
@@ -215,9 +227,6 @@ def coverage(
     csv_out: Annotated[bool, typer.Option("--csv", help="Every pair as CSV on stdout.")] = False,
 ) -> None:
     """Every site x installed part: reachable or not, gaps, stocking plan (设备预购表)."""
-    import csv
-    import sys
-
     from inventory_service.reach import coverage as coverage_service
 
     with get_database().transaction(write=False) as session:
@@ -229,31 +238,43 @@ def coverage(
             progress=True,
         )
     if csv_out:
-        writer = csv.writer(sys.stdout)
+        _coverage_csv(result)
+    else:
+        _coverage_text(result)
+
+
+def _coverage_csv(result: Coverage) -> None:
+    """Every pair as a CSV row on stdout."""
+    import csv
+
+    writer = csv.writer(sys.stdout)
+    writer.writerow(
+        [
+            "site_code",
+            "customer_code",
+            "part_number",
+            "installed",
+            "reachable",
+            "best_eta_minutes",
+            "best_warehouse_code",
+        ]
+    )
+    for p in result.pairs:
         writer.writerow(
             [
-                "site_code",
-                "customer_code",
-                "part_number",
-                "installed",
-                "reachable",
-                "best_eta_minutes",
-                "best_warehouse_code",
+                p.site_code,
+                p.customer_code,
+                p.part_number,
+                p.installed,
+                p.reachable,
+                "" if p.best_eta_minutes is None else p.best_eta_minutes,
+                p.best_warehouse_code or "",
             ]
         )
-        for p in result.pairs:
-            writer.writerow(
-                [
-                    p.site_code,
-                    p.customer_code,
-                    p.part_number,
-                    p.installed,
-                    p.reachable,
-                    "" if p.best_eta_minutes is None else p.best_eta_minutes,
-                    p.best_warehouse_code or "",
-                ]
-            )
-        return
+
+
+def _coverage_text(result: Coverage) -> None:
+    """The share covered, the gaps and the stocking plan, for a person."""
     typer.echo(
         f"coverage within {result.deadline_minutes} min: {result.covered}/{len(result.pairs)} "
         f"site x part pairs ({result.share_covered:.1%})"

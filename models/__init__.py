@@ -18,7 +18,7 @@ from models.reservation import (
     Reservation,
     ReservationStatus,
 )
-from models.spare import Condition, SpareUnit, Stocktake, UnitStatus
+from models.spare import Condition, SpareCount, SpareUnit, Stocktake, UnitStatus
 
 __all__ = [
     "ApiToken",
@@ -42,6 +42,7 @@ __all__ = [
     "ReservationStatus",
     "Role",
     "Site",
+    "SpareCount",
     "SpareUnit",
     "Stocktake",
     "UnitStatus",

@@ -66,6 +66,24 @@ class SpareUnit(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class SpareCount(SQLModel, table=True):
+    """How many units of a part a warehouse books per status and genuineness.
+
+    Maintained by `stock.transition` (and a unit's first ledger row) in the same transaction
+    as the unit change, so it equals the grouped count of `spare_unit` (units with a
+    warehouse) at every commit; `verify_ledger` checks that. Availability reads it instead
+    of counting units.
+    """
+
+    __tablename__ = "spare_count"
+
+    part_id: int = Field(foreign_key="part.id", primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", primary_key=True)
+    status: str = Field(max_length=20, primary_key=True)
+    genuine: bool = Field(primary_key=True)
+    units: int = Field(default=0)
+
+
 class Provenance(RequestModel):
     supplier: Annotated[str, PField(max_length=200)] = ""
     channel: Annotated[str, PField(max_length=200)] = ""

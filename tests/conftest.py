@@ -31,8 +31,7 @@ from api.app import create_app
 from inventory_service.platform import auth, migrate
 from inventory_service.platform.db import Database, normalize_url
 from inventory_service.platform.settings import Settings, replace_settings
-from inventory_service.reach import reachability
-from inventory_service.warehouse import ledger
+from inventory_service.warehouse import counts, ledger
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -172,7 +171,6 @@ def backend(db_url: str) -> str:
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     """A database whose every session joins one outer transaction, rolled back after the test."""
-    reachability.clear_caches()
     engine_db = Database(db_url)
     with engine_db.write_engine.connect() as connection:
         outer = connection.begin()
@@ -185,10 +183,13 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 def assert_ledger_replays(db: Database) -> None:
-    """After every test: the movement ledger replays to each unit's current state."""
+    """After every test: the movement ledger replays to each unit's current state, and the
+    counts table equals the units it counts."""
     with db.transaction(write=False) as session:
         problems = ledger.verify(session)
+        wrong_counts = counts.verify(session)
     assert not problems, f"the ledger does not replay: {problems}"
+    assert not wrong_counts, f"spare_count differs from the units: {wrong_counts}"
 
 
 def _truncate(db: Database) -> None:
@@ -205,7 +206,6 @@ def _truncate(db: Database) -> None:
 @pytest.fixture
 def committed_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     """A real database with real commits on separate connections (concurrency tests)."""
-    reachability.clear_caches()
     if make_url(db_url).get_backend_name() == "sqlite":
         path = tmp_path / "committed.db"
         shutil.copy(sqlite_template, path)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from api.deps import FieldRole, Reader, Registrar, SessionDep
+from api.deps import FieldRole, Reader, Registrar, SessionDep, read_json
 from api.idempotency import IdempotencyDep, _body
 from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
 from inventory_service.assets import device_import, devices, register
@@ -136,8 +137,8 @@ def import_devices(
 
 
 @router.get("", response_model=PageOf[DeviceRead])
-def list_devices(
-    session: SessionDep,
+async def list_devices(
+    request: Request,
     actor: Reader,
     serial: Annotated[
         str | None,
@@ -180,11 +181,16 @@ def list_devices(
         vendor=vendor,
         patch_level_below=patch_level_below,
     )
-    page = devices.list_(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
-    body = PageOf[DeviceRead](items=[v.device for v in page.items], next_cursor=page.next_cursor)
-    # The lookup by serial is a hot path: serialize once here instead of FastAPI validating
-    # the response model again (one more thread-pool hop); the schema still documents it.
-    return Response(body.model_dump_json(), media_type="application/json")
+
+    def answer(session: Session) -> PageOf[DeviceRead]:
+        page = devices.list_(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
+        return PageOf[DeviceRead](
+            items=[v.device for v in page.items], next_cursor=page.next_cursor
+        )
+
+    # The lookup by serial is a hot path: one thread-pool hop, serialized once (FastAPI would
+    # validate the response model again); the route's response_model still documents it.
+    return await read_json(request, answer)
 
 
 @router.get("/{device_id}", response_model=DeviceRead)

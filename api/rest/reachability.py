@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import Reader, SessionDep
+from api.deps import Reader, SessionDep, read_json
 from api.schemas import CodeFilter, Limit, QueryId, ShortFilter
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reach import coverage as coverage_service
@@ -22,8 +22,8 @@ Deadline = Annotated[
 
 
 @router.get("/availability", response_model=AvailabilityRead)
-def get_availability(
-    session: SessionDep,
+async def get_availability(
+    request: Request,
     actor: Reader,
     site_code: CodeFilter = None,
     part_number: CodeFilter = None,
@@ -31,17 +31,21 @@ def get_availability(
     slot: ShortFilter = None,
     deadline_minutes: Deadline = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> AvailabilityRead:
+) -> Response:
     """Can a genuine replacement of the part reach the site by the deadline, and why (not)."""
-    return reachability.availability(
-        session,
-        actor=actor,
-        site_code=site_code,
-        part_number=part_number,
-        device_id=device_id,
-        slot=slot,
-        deadline_minutes=deadline_minutes,
-        limit=limit,
+    # A hot read: one thread-pool hop for the session, the answer and its JSON.
+    return await read_json(
+        request,
+        lambda session: reachability.availability(
+            session,
+            actor=actor,
+            site_code=site_code,
+            part_number=part_number,
+            device_id=device_id,
+            slot=slot,
+            deadline_minutes=deadline_minutes,
+            limit=limit,
+        ),
     )
 
 

@@ -28,6 +28,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from pydantic import ValidationError
@@ -269,6 +270,67 @@ def import_devices(
     return len(parsed)
 
 
+def _device_rows(
+    batch: Sequence[ParsedRow], sites: dict[str, int], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "site_id": sites[p.device.site_code],
+            "vendor": p.device.vendor,
+            "model": p.device.model,
+            "hostname": p.device.hostname,
+            "serial": p.device.serial,
+            "status": p.device.status.value,
+            "firmware_version": p.device.firmware_version,
+            "patch_level": p.device.patch_level,
+            "microcode_level": p.device.microcode_level,
+            "config": p.device.config,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for p in batch
+    ]
+
+
+def _component_rows(
+    ids: Sequence[int], batch: Sequence[ParsedRow], parts: dict[str, int], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "device_id": device_id,
+            "slot": c.slot,
+            "part_id": parts[c.part_number],
+            "serial": c.serial,
+            "installed_at": now,
+        }
+        for device_id, p in zip(ids, batch, strict=True)
+        for c in p.device.components
+    ]
+
+
+def _history_rows(
+    ids: Sequence[int],
+    devices: list[dict[str, Any]],
+    batch: Sequence[ParsedRow],
+    actor: Caller,
+    reference: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "device_id": device_id,
+            "action": "imported",
+            "before": None,
+            "after": _snapshot(values, p.device),
+            "actor": actor.actor,
+            "reference": bounds.fit(reference),
+            "at": now,
+        }
+        for device_id, values, p in zip(ids, devices, batch, strict=True)
+    ]
+
+
 def _write(
     session: Session,
     *,
@@ -277,6 +339,7 @@ def _write(
     reference: str,
     progress: Progress | None,
 ) -> None:
+    """Devices, their components and one history row each, in batches of Core inserts."""
     sites: dict[str, int] = dict(session.execute(sa_select(col(Site.code), col(Site.id))).all())
     parts: dict[str, int] = dict(
         session.execute(sa_select(col(Part.part_number), col(Part.id))).all()
@@ -290,24 +353,7 @@ def _write(
     for start in range(0, len(rows), _WRITE_BATCH):
         batch = rows[start : start + _WRITE_BATCH]
         now = utcnow()
-        devices = [
-            {
-                "site_id": sites[p.device.site_code],
-                "vendor": p.device.vendor,
-                "model": p.device.model,
-                "hostname": p.device.hostname,
-                "serial": p.device.serial,
-                "status": p.device.status.value,
-                "firmware_version": p.device.firmware_version,
-                "patch_level": p.device.patch_level,
-                "microcode_level": p.device.microcode_level,
-                "config": p.device.config,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for p in batch
-        ]
+        devices = _device_rows(batch, sites, now)
         try:
             ids = (
                 connection.execute(
@@ -316,31 +362,10 @@ def _write(
                 .scalars()
                 .all()
             )
-            components = [
-                {
-                    "device_id": device_id,
-                    "slot": c.slot,
-                    "part_id": parts[c.part_number],
-                    "serial": c.serial,
-                    "installed_at": now,
-                }
-                for device_id, p in zip(ids, batch, strict=True)
-                for c in p.device.components
-            ]
+            components = _component_rows(ids, batch, parts, now)
             if components:
                 connection.execute(insert(Component.__table__), components)  # type: ignore[attr-defined]
-            history = [
-                {
-                    "device_id": device_id,
-                    "action": "imported",
-                    "before": None,
-                    "after": _snapshot(values, p.device),
-                    "actor": actor.actor,
-                    "reference": bounds.fit(reference),
-                    "at": now,
-                }
-                for device_id, values, p in zip(ids, devices, batch, strict=True)
-            ]
+            history = _history_rows(ids, devices, batch, actor, reference, now)
             connection.execute(insert(DeviceHistory.__table__), history)  # type: ignore[attr-defined]
         except IntegrityError as exc:
             raise conflict from exc

@@ -6,7 +6,7 @@ Rules that always hold here:
   `reachability` (handling + band; the hub's distance is the site's `hub_distance_km`).
 - Installed parts are the components of the site's devices that are not `retired`.
 - Work is done per (warehouse, part) and per (site, warehouse), never with a query per pair:
-  one grouped query for the stock, one for the installed parts. Bands are decided from the
+  one query of `spare_count` for the stock, one for the installed parts. Bands are decided from the
   unit-sphere angle with radius bounds that bracket the WGS-84 geodesic
   (`geo.sphere_radius_bounds`); a pair whose bracket straddles a band edge gets the exact
   geodesic when it could decide an answer (it would be a pair's best, or a gap site's
@@ -40,7 +40,8 @@ from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
 from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
 from inventory_service.reach.part_sets import part_set
 from inventory_service.reach.reachability import AVAILABLE, deadline_or_default
-from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareUnit
+from inventory_service.warehouse import counts
+from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareCount
 from models.reachability import (
     CoverageRead,
     CoverageRow,
@@ -155,6 +156,96 @@ def _sites(
     return [(sid, SitePoint(code, lat, lon, hub), cust) for sid, code, lat, lon, hub, cust in rows]
 
 
+def _installed(session: Session, site_ids: set[int]) -> dict[int, dict[int, int]]:
+    """Per site: installed part id → how many (components of devices not retired)."""
+    installed: dict[int, dict[int, int]] = defaultdict(dict)
+    for sid, pid, n in session.execute(
+        sa_select(col(Device.site_id), col(Component.part_id), func.count())
+        .join(Device, col(Device.id) == col(Component.device_id))
+        .where(col(Device.status) != DeviceStatus.RETIRED.value)
+        .group_by(col(Device.site_id), col(Component.part_id))
+    ).all():
+        if sid in site_ids:
+            installed[sid][pid] = n
+    return installed
+
+
+def _sources(
+    session: Session, stops: list[Stop], part_ids: set[int]
+) -> tuple[dict[int, frozenset[int]], dict[int, str]]:
+    """Per installed part: the warehouse indexes holding a genuine available unit of a part
+    that may replace it (from `spare_count`, not the units), and its part number."""
+    index = {s.id: i for i, s in enumerate(stops)}
+    counts.apply(session)  # a writing session's own changes, not yet written
+    table = SpareCount.__table__  # type: ignore[attr-defined]
+    stocked: dict[int, set[int]] = defaultdict(set)
+    for pid, wid in session.execute(
+        sa_select(table.c.part_id, table.c.warehouse_id).where(
+            table.c.status == AVAILABLE, table.c.genuine.is_(True), table.c.units > 0
+        )
+    ).all():
+        stocked[pid].add(index[wid])
+    parts = {
+        p.id: p
+        for p in session.exec(sa_select(Part).where(col(Part.id).in_(part_ids))).scalars()  # type: ignore[call-overload]
+    }
+    sources: dict[int, frozenset[int]] = {}
+    for pid, part in parts.items():
+        allowed = part_set(session, part).allowed
+        sources[pid] = frozenset().union(*(stocked.get(q, set()) for q in allowed))
+    return sources, {pid: part.part_number for pid, part in parts.items()}
+
+
+@dataclass(slots=True)
+class _Survey:
+    """What every site's pairs are decided from."""
+
+    result: Coverage
+    stops: list[Stop]
+    bander: _Bander
+    sources: dict[int, frozenset[int]]
+    numbers: dict[int, str]
+    gaps: dict[int, list[tuple[str, frozenset[int]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _site_pairs(survey: _Survey, point: SitePoint, customer: str, mine: dict[int, int]) -> None:
+    """The pairs of one site (best warehouse per installed part) and its gaps."""
+    deadline, bander = survey.result.deadline_minutes, survey.bander
+    etas, pos = bander.etas(point)
+    ranked = _ranked(etas)
+    for pid in sorted(mine, key=survey.numbers.__getitem__):
+        have = survey.sources[pid]
+        while True:
+            hit = next((i for i in ranked if i in have), None)
+            if hit is None or not pos[hit] & 1 or etas[hit] > deadline:
+                break
+            # An edge case decides this answer: settle it with the geodesic.
+            etas[hit], pos[hit] = bander.resolve(point, hit), 0
+            ranked = _ranked(etas)
+        reached = hit is not None and etas[hit] <= deadline
+        survey.result.pairs.append(
+            Pair(
+                point.code,
+                customer,
+                survey.numbers[pid],
+                mine[pid],
+                etas[hit] if reached and hit is not None else None,
+                survey.stops[hit].code if reached and hit is not None else None,
+            )
+        )
+        if not reached:
+            for i in ranked:
+                if etas[i] > deadline:
+                    break
+                if pos[i] & 1:
+                    etas[i], pos[i] = bander.resolve(point, i), 0
+            ranked = _ranked(etas)
+            within = frozenset(i for i in ranked if etas[i] <= deadline)
+            survey.gaps[pid].append((point.code, within))
+
+
 def compute(
     session: Session,
     *,
@@ -166,78 +257,20 @@ def compute(
     """Coverage of every site × installed part, the gaps and a stocking plan closing them."""
     deadline = deadline_or_default(deadline_minutes)
     sites = _sites(session, actor, customer_code)
-    result = Coverage(customer_code, deadline)
-    site_ids = {sid for sid, _, _ in sites}
-    installed: dict[int, dict[int, int]] = defaultdict(dict)
-    for sid, pid, n in session.execute(
-        sa_select(col(Device.site_id), col(Component.part_id), func.count())
-        .join(Device, col(Device.id) == col(Component.device_id))
-        .where(col(Device.status) != DeviceStatus.RETIRED.value)
-        .group_by(col(Device.site_id), col(Component.part_id))
-    ).all():
-        if sid in site_ids:
-            installed[sid][pid] = n
+    installed = _installed(session, {sid for sid, _, _ in sites})
     stops = sorted(load_stops(session).values(), key=lambda s: s.code)
-    index = {s.id: i for i, s in enumerate(stops)}
-    stocked: dict[int, set[int]] = defaultdict(set)
-    for pid, wid in session.execute(
-        sa_select(col(SpareUnit.part_id), col(SpareUnit.warehouse_id))
-        .where(col(SpareUnit.status) == AVAILABLE, col(SpareUnit.genuine).is_(True))
-        .where(col(SpareUnit.warehouse_id).is_not(None))
-        .group_by(col(SpareUnit.part_id), col(SpareUnit.warehouse_id))
-    ).all():
-        stocked[pid].add(index[wid])
     part_ids = {pid for parts in installed.values() for pid in parts}
-    parts = {
-        p.id: p
-        for p in session.exec(sa_select(Part).where(col(Part.id).in_(part_ids))).scalars()  # type: ignore[call-overload]
-    }
-    sources: dict[int, frozenset[int]] = {}
-    for pid, part in parts.items():
-        allowed = part_set(session, part).allowed
-        sources[pid] = frozenset().union(*(stocked.get(q, set()) for q in allowed))
-    numbers = {pid: part.part_number for pid, part in parts.items()}
-    bander = _Bander(stops)
-    gaps: dict[int, list[tuple[str, frozenset[int]]]] = defaultdict(list)
+    sources, numbers = _sources(session, stops, part_ids)
+    survey = _Survey(Coverage(customer_code, deadline), stops, _Bander(stops), sources, numbers)
     with Progress("coverage", total=len(sites), enabled=progress) as bar:
-        for sid, point, cust in sites:
+        for sid, point, customer in sites:
             mine = installed.get(sid)
             if mine:
-                etas, pos = bander.etas(point)
-                ranked = _ranked(etas)
-                for pid in sorted(mine, key=numbers.__getitem__):
-                    have = sources[pid]
-                    while True:
-                        hit = next((i for i in ranked if i in have), None)
-                        if hit is None or not pos[hit] & 1 or etas[hit] > deadline:
-                            break
-                        # An edge case decides this answer: settle it with the geodesic.
-                        etas[hit], pos[hit] = bander.resolve(point, hit), 0
-                        ranked = _ranked(etas)
-                    reached = hit is not None and etas[hit] <= deadline
-                    result.pairs.append(
-                        Pair(
-                            point.code,
-                            cust,
-                            numbers[pid],
-                            mine[pid],
-                            etas[hit] if reached and hit is not None else None,
-                            stops[hit].code if reached and hit is not None else None,
-                        )
-                    )
-                    if not reached:
-                        for i in ranked:
-                            if etas[i] > deadline:
-                                break
-                            if pos[i] & 1:
-                                etas[i], pos[i] = bander.resolve(point, i), 0
-                        ranked = _ranked(etas)
-                        within = frozenset(i for i in ranked if etas[i] <= deadline)
-                        gaps[pid].append((point.code, within))
+                _site_pairs(survey, point, customer, mine)
             bar.advance()
-    for pid in sorted(gaps, key=numbers.__getitem__):
-        _plan_part(result, stops, numbers[pid], gaps[pid])
-    return result
+    for pid in sorted(survey.gaps, key=numbers.__getitem__):
+        _plan_part(survey.result, stops, numbers[pid], survey.gaps[pid])
+    return survey.result
 
 
 def _plan_part(

@@ -1,28 +1,48 @@
-"""Legs warehouse → site: distance, band and ETA, and the warehouses as reachability sees them.
+"""Legs warehouse → site: distance, band and ETA, the warehouses as reachability sees them,
+and the same as arrays over every warehouse for one site (what an answer reads).
 
 Rules that always hold here:
 - ETA = the warehouse's `handling_minutes` + the band minutes of the distance warehouse → site.
   The distance is the WGS-84 geodesic, except from "the hub": a warehouse standing at the
   hub's coordinates (its `hub_distance_km` ≤ `HUB_EPSILON_KM`, i.e. within 1 m). From the hub
-  the distance is the site's `hub_distance_km`. Bands compare the unrounded distance.
-- Legs are cached per process keyed by their whole input (coordinates, override, handling
-  minutes, band table), so they are never stale; the warehouse table is kept while a one-row
-  fingerprint of it is unchanged, checked on every call.
+  the distance is the site's `hub_distance_km` (its override when set). Bands compare the
+  unrounded distance, edges inclusive.
+- Single legs (`leg`) are cached per process keyed by their whole input (coordinates,
+  override, handling minutes, band table), so they are never stale; the warehouse table
+  (`load_stops`, `load_stop_table`) is kept while a one-row fingerprint of it is unchanged,
+  checked on every call (so a warehouse written on another replica is seen at once).
+- `Stops` is the warehouse table as arrays (ids, codes, coordinates, unit vectors, handling
+  minutes, hub flags). `SiteLegs` holds, per warehouse position, the band index and ETA
+  decided from a bracket of the geodesic (`geo.distance_bounds_km`, vectorised) wherever the
+  bracket lies inside one band; the rest are `UNDECIDED` until `settle` computes their exact
+  geodesic, once per site. The exact distance (for `distance_km` and "nearest first") is
+  computed lazily too, once per (site, warehouse) and kept.
+- Site legs are cached per process by the site's whole content (coordinates, hub distance),
+  the band table and the warehouse fingerprint: a written site or warehouse can never be
+  answered from a stale entry, on any replica. At most `SITES_CACHED` sites are kept (LRU).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.bands import band_minutes
-from inventory_service.reach.geo import distance_bounds_km, distance_km
+from inventory_service.reach.geo import (
+    _radius_bounds_cached,
+    distance_bounds_km,
+    distance_km,
+    unit_vector,
+)
 from models import Site, Warehouse
 
 HUB_EPSILON_KM: Final = 0.001
@@ -134,6 +154,16 @@ def _stops_version(session: Session) -> tuple[object, ...]:
     return tuple(row)
 
 
+_STOP_COLUMNS: Final = sa_select(
+    col(Warehouse.id),
+    col(Warehouse.code),
+    col(Warehouse.lat),
+    col(Warehouse.lon),
+    col(Warehouse.handling_minutes),
+    col(Warehouse.hub_distance_km),
+)
+
+
 def load_stops(session: Session) -> dict[int, Stop]:
     """Every warehouse by id; cached per process while the table's fingerprint holds."""
     global _stops_cache
@@ -141,18 +171,210 @@ def load_stops(session: Session) -> dict[int, Stop]:
     cached = _stops_cache
     if cached is not None and cached[0] == version:
         return cached[1]
-    stmt = sa_select(
-        col(Warehouse.id),
-        col(Warehouse.code),
-        col(Warehouse.lat),
-        col(Warehouse.lon),
-        col(Warehouse.handling_minutes),
-        col(Warehouse.hub_distance_km),
-    )
     stops = {
         wid: Stop(wid, code, lat, lon, handling, hub_km <= HUB_EPSILON_KM)
-        for wid, code, lat, lon, handling, hub_km in session.execute(stmt).all()
+        for wid, code, lat, lon, handling, hub_km in session.execute(_STOP_COLUMNS).all()
     }
     with _stops_lock:
         _stops_cache = (version, stops)
     return stops
+
+
+# --- the same as arrays: every warehouse for one site --------------------------------------------
+
+UNDECIDED: Final = -2  # the bracket straddles a band edge: exact geodesic needed
+NONE: Final = -1  # beyond the last band (not covered)
+SITES_CACHED: Final = 2048  # ~16 KB a site: ≤ 32 MB per worker
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The band table: edges (km, ascending, inclusive) and their minutes."""
+
+    edges: FloatArray
+    minutes: tuple[int, ...]
+
+    @classmethod
+    def current(cls) -> Bands:
+        cfg = get_settings()
+        travel = tuple((float(km), int(minutes)) for km, minutes in cfg.travel_bands)
+        key = (cfg.local_radius_km, cfg.local_band_minutes, travel)
+        return _bands(key)
+
+    def index(self, km: FloatArray) -> IntArray:
+        """Band index per distance (len(minutes) beyond the last band)."""
+        return np.searchsorted(self.edges, km, side="left").astype(np.int64)
+
+    def minutes_of(self, index: int) -> int | None:
+        return self.minutes[index] if index < len(self.minutes) else None
+
+
+_bands_cache: dict[object, Bands] = {}
+
+
+def _bands(key: tuple[float, int, tuple[tuple[float, int], ...]]) -> Bands:
+    found = _bands_cache.get(key)
+    if found is None:
+        local_km, local_minutes, travel = key
+        edges = [local_km] + [km for km, _ in travel if km > local_km]
+        minutes = (local_minutes, *(m for km, m in travel if km > local_km))
+        found = Bands(np.array(edges, dtype=np.float64), minutes)
+        _bands_cache[key] = found
+    return found
+
+
+@dataclass(frozen=True)
+class Stops:
+    """Every warehouse, as arrays by position (ascending id)."""
+
+    version: tuple[object, ...]
+    ids: IntArray
+    codes: tuple[str, ...]
+    lat: FloatArray
+    lon: FloatArray
+    vectors: FloatArray  # (n, 3) unit vectors
+    handling: IntArray
+    is_hub: BoolArray
+    position: IntArray  # warehouse id → position (-1: no such warehouse)
+
+    @classmethod
+    def build(
+        cls, version: tuple[object, ...], rows: list[tuple[int, str, float, float, int, bool]]
+    ) -> Stops:
+        rows = sorted(rows)
+        n = len(rows)
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        position = np.full(int(ids.max()) + 1 if n else 1, -1, dtype=np.int64)
+        position[ids] = np.arange(n, dtype=np.int64)
+        vectors = np.array([unit_vector(r[2], r[3]) for r in rows], dtype=np.float64)
+        return cls(
+            version,
+            ids,
+            tuple(r[1] for r in rows),
+            np.array([r[2] for r in rows], dtype=np.float64),
+            np.array([r[3] for r in rows], dtype=np.float64),
+            vectors.reshape(n, 3),
+            np.array([r[4] for r in rows], dtype=np.int64),
+            np.array([r[5] for r in rows], dtype=np.bool_),
+            position,
+        )
+
+    def positions(self, warehouse_ids: IntArray) -> IntArray:
+        return self.position[warehouse_ids]
+
+
+class SiteLegs:
+    """Band index, ETA and (lazily) exact distance of every warehouse for one site."""
+
+    def __init__(self, lat: float, lon: float, hub_km: float, stops: Stops, bands: Bands) -> None:
+        self.lat, self.lon, self.hub_km = lat, lon, hub_km
+        self.stops, self.bands = stops, bands
+        n = len(stops.ids)
+        sx, sy, sz = unit_vector(lat, lon)
+        dot = np.clip(stops.vectors @ np.array([sx, sy, sz]), -1.0, 1.0)
+        theta = np.arccos(dot)
+        r_low, r_high = _radius_bounds_cached(round(lat, 2))
+        self.low_km: FloatArray = np.maximum(0.0, r_low * theta - 0.001)
+        high_km = r_high * theta + 0.001
+        self.exact_km: FloatArray = np.full(n, np.nan)
+        hubs = stops.is_hub
+        self.low_km[hubs] = hub_km
+        high_km[hubs] = hub_km
+        self.exact_km[hubs] = hub_km
+        low_band, high_band = bands.index(self.low_km), bands.index(high_km)
+        self.band: IntArray = np.where(low_band == high_band, low_band, UNDECIDED)
+        self.eta: IntArray = self._etas(self.band, stops.handling)
+
+    def _etas(self, band: IntArray, handling: IntArray) -> IntArray:
+        """ETA per band index: NONE beyond the last band, UNDECIDED where not decided."""
+        minutes = np.array(self.bands.minutes, dtype=np.int64)
+        inside = (band >= 0) & (band < len(minutes))
+        eta = handling + minutes[np.where(inside, band, 0)]
+        return np.where(inside, eta, np.where(band == UNDECIDED, UNDECIDED, NONE))
+
+    def exact(self, position: int) -> float:
+        """The exact distance to the warehouse at `position` (computed once, then kept)."""
+        km = self.exact_km[position]
+        if np.isnan(km):
+            stops = self.stops
+            km = distance_km(
+                float(stops.lat[position]), float(stops.lon[position]), self.lat, self.lon
+            )
+            self.exact_km[position] = km
+        return float(km)
+
+    def settle(self, positions: IntArray) -> None:
+        """Decide the band of the given warehouses whose bracket straddles an edge."""
+        open_ = positions[self.band[positions] == UNDECIDED]
+        if not len(open_):
+            return
+        km = np.array([self.exact(int(p)) for p in open_], dtype=np.float64)
+        band = self.bands.index(km)
+        eta = self._etas(band, self.stops.handling[open_])
+        self.band[open_] = band
+        self.eta[open_] = eta
+
+    def band_minutes(self, position: int) -> int | None:
+        self.settle(np.array([position], dtype=np.int64))
+        return self.bands.minutes_of(int(self.band[position]))
+
+    def eta_minutes(self, position: int) -> int | None:
+        self.settle(np.array([position], dtype=np.int64))
+        eta = int(self.eta[position])
+        return None if eta == NONE else eta
+
+
+_sites: OrderedDict[tuple[object, ...], SiteLegs] = OrderedDict()
+_sites_lock = threading.Lock()
+
+
+def for_site(lat: float, lon: float, hub_km: float, stops: Stops) -> SiteLegs:
+    """The site's legs (cached by the site's content, the band table and the warehouses)."""
+    bands = Bands.current()
+    key = (lat, lon, hub_km, id(bands), stops.version)
+    with _sites_lock:
+        found = _sites.get(key)
+        if found is not None:
+            _sites.move_to_end(key)
+            return found
+    made = SiteLegs(lat, lon, hub_km, stops, bands)
+    with _sites_lock:
+        _sites[key] = made
+        while len(_sites) > SITES_CACHED:
+            _sites.popitem(last=False)
+    return made
+
+
+def clear() -> None:
+    """Forget every site's legs (tests that change the settings' band table use it)."""
+    with _sites_lock:
+        _sites.clear()
+
+
+_table_cache: Stops | None = None
+
+
+def load_stop_table(session: Session) -> Stops:
+    """Every warehouse as arrays; rebuilt only when the table's fingerprint changes."""
+    global _table_cache
+    version = _stops_version(session)
+    cached = _table_cache
+    if cached is not None and cached.version == version:
+        return cached
+    rows = [
+        (wid, code, lat, lon, handling, hub_km <= HUB_EPSILON_KM)
+        for wid, code, lat, lon, handling, hub_km in session.execute(_STOP_COLUMNS).all()
+    ]
+    table = Stops.build(version, rows)
+    with _stops_lock:
+        _table_cache = table
+    return table
+
+
+def site_legs(session: Session, site: Site) -> SiteLegs:
+    """Band, ETA and distance of every warehouse for the site (cached per site content)."""
+    return for_site(site.lat, site.lon, site.hub_distance_km, load_stop_table(session))

@@ -10,9 +10,11 @@ Rules that always hold here:
   compare the unrounded distance; `distance_km` is rounded to 0.1 km for display only.
 - Best = smallest ETA, then exact part before substitute, then earliest receipt, then id.
   Rejected are shown nearest first (unrounded distance, then spare id).
-- Counts are complete: the database groups the considered units by (part, status, genuine,
-  warehouse) (index `ix_spare_unit_part_status`); units are fetched only for the `limit`
-  shown on each list. Nothing is scanned unit by unit in Python.
+- Counts are complete: they are read from `spare_count` (units per part, warehouse, status
+  and genuine, kept by `stock.transition` through `counts` in the transaction of every unit
+  change, so exact at any commit on any replica); units are fetched only for the `limit`
+  shown on each list.
+  Nothing is scanned unit by unit in Python.
 - A customer caller may ask only about its own customer's sites and devices (others 404).
 - Queries never write. Per-process caches (legs and the warehouse table: see `legs`;
   substitution decisions keyed by a category's part numbers and specs) can never be stale.
@@ -34,16 +36,16 @@ For the reservation lifecycle:
 from __future__ import annotations
 
 import heapq
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import ColumnElement, and_, case, false, not_, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func
+from sqlmodel import Session, col
 
 from inventory_service import policy
 from inventory_service.assets import places
@@ -51,19 +53,11 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import NotFound, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.platform.settings import get_settings
-from inventory_service.reach.legs import (
-    Leg,
-    Reach,
-    SitePoint,
-    Stop,
-    leg,
-    load_stops,
-    quick_reach,
-    site_point,
-)
+from inventory_service.reach import legs
+from inventory_service.reach.legs import Leg, Reach, site_legs
 from inventory_service.reach.part_sets import PartSet, part_set
-from inventory_service.warehouse import catalogue
-from models import Component, Device, Movement, Part, Site, SpareUnit, UnitStatus
+from inventory_service.warehouse import catalogue, counts
+from models import Component, Device, Part, Site, SpareUnit, UnitStatus
 from models.reachability import (
     REJECTION_REASONS,
     AvailabilityRead,
@@ -145,100 +139,73 @@ def _reason(
     return None
 
 
+def _refusal(parts: PartSet, part_id: int) -> str | None:
+    """Why a unit of this part may not replace P (None: it may)."""
+    return None if part_id in parts.allowed else "spec_lower"
+
+
+_CANDIDATE: Final = len(REJECTION_REASONS)  # the reason code of a candidate
+
+
 @dataclass(slots=True)
 class _Plan:
-    site: SitePoint
     parts: PartSet
     deadline: int
-    stops: dict[int, Stop]
-    legs: dict[int, Reach]
+    legs: legs.SiteLegs
     candidate_count: int
-    candidate_warehouses: dict[int, int]  # warehouse id → candidate units there
-    rejected_by_warehouse: dict[int, int]
+    candidate_warehouses: npt.NDArray[np.int64]  # units per warehouse position
+    rejected_by_warehouse: npt.NDArray[np.int64]
     rejected_counts: dict[str, int]
-
-
-# The grouped counts of a category's considered units, cached per process. Every change of a
-# unit's status or warehouse writes a ledger row, so the ledger's last id tells whether the
-# counts can have changed; a short age limit bounds what PostgreSQL's out-of-order commits
-# could hide (a lower id committing after a higher one was seen).
-COUNTS_MAX_AGE_SECONDS: Final = 1.0
-_counts_cache: dict[tuple[int, ...], tuple[int | None, float, list[Any]]] = {}
-_counts_lock = threading.Lock()
-
-
-def clear_caches() -> None:
-    """Forget cached counts: for a database restored or truncated under a running process
-    (the ledger-id check assumes the ledger only grows, which the service itself ensures)."""
-    with _counts_lock:
-        _counts_cache.clear()
-
-
-def _ledger_mark(session: Session) -> int | None:
-    return session.execute(sa_select(func.max(col(Movement.id)))).scalar_one_or_none()
-
-
-def _grouped_counts(session: Session, parts: PartSet) -> list[Any]:
-    # A write session may hold uncommitted rows (and SQLite reuses the ids of rolled-back
-    # ones): only read sessions, which see committed rows alone, use and fill the cache.
-    cacheable = session.info.get("write") is False
-    key = tuple(sorted(parts.numbers))
-    mark = _ledger_mark(session) if cacheable else None
-    now = time.monotonic()
-    with _counts_lock:
-        cached = _counts_cache.get(key) if cacheable else None
-    if cached is not None and cached[0] == mark and now - cached[1] <= COUNTS_MAX_AGE_SECONDS:
-        return cached[2]
-    groups = list(
-        session.execute(
-            sa_select(
-                col(SpareUnit.warehouse_id),
-                col(SpareUnit.part_id),
-                col(SpareUnit.status),
-                col(SpareUnit.genuine),
-                func.count(),
-            )
-            .where(
-                col(SpareUnit.part_id).in_(list(parts.numbers)),
-                col(SpareUnit.status).not_in(NOT_CONSIDERED),
-                col(SpareUnit.warehouse_id).is_not(None),
-            )
-            .group_by(
-                col(SpareUnit.part_id),
-                col(SpareUnit.status),
-                col(SpareUnit.genuine),
-                col(SpareUnit.warehouse_id),
-            )
-        ).all()
-    )
-    if cacheable:
-        with _counts_lock:
-            if len(_counts_cache) > 4096:
-                _counts_cache.clear()
-            _counts_cache[key] = (mark, now, groups)
-    return groups
 
 
 def _plan(session: Session, site: Site, part: Part, deadline: int) -> _Plan:
     parts = part_set(session, part)
-    point = site_point(site)
-    groups = _grouped_counts(session, parts)
-    stops = load_stops(session)
-    legs = {wid: quick_reach(point, stops[wid]) for wid in {g[0] for g in groups}}
-    counts = dict.fromkeys(REJECTION_REASONS, 0)
-    candidate_count = 0
-    candidate_wh: dict[int, int] = defaultdict(int)
-    rejected_wh: dict[int, int] = defaultdict(int)
-    for wid, pid, status, genuine, n in groups:
-        reason = _reason(genuine, status, pid in parts.allowed, legs[wid], deadline)
-        if reason is None:
-            candidate_count += n
-            candidate_wh[wid] += n
-        else:
-            counts[reason] += n
-            rejected_wh[wid] += n
+    groups = counts.grouped(session, sorted(parts.numbers), skip=NOT_CONSIDERED)
+    site_legs_ = site_legs(session, site)
+    stops = site_legs_.stops
+    wpos = stops.positions(groups[:, 0])
+    pids, genuine, available, units = groups[:, 1], groups[:, 2], groups[:, 3], groups[:, 4]
+    # The part's own verdict per row (parts of the set, by id: a small lookup table).
+    set_ids = np.array(sorted(parts.numbers), dtype=np.int64)
+    verdicts = np.array(
+        [
+            _CANDIDATE if (why := _refusal(parts, int(p))) is None else REJECTION_REASONS.index(why)
+            for p in set_ids
+        ],
+        dtype=np.int64,
+    )
+    verdict = verdicts[np.searchsorted(set_ids, pids)] if len(pids) else pids
+    eligible = (genuine == 1) & (available == 1) & (verdict == _CANDIDATE)
+    site_legs_.settle(np.unique(wpos[eligible]))
+    eta = site_legs_.eta[wpos]
+    reason = np.select(
+        [
+            genuine == 0,
+            available == 0,
+            verdict != _CANDIDATE,
+            eta == legs.NONE,
+            eta > deadline,
+        ],
+        [
+            REJECTION_REASONS.index("not_genuine"),
+            REJECTION_REASONS.index("not_available"),
+            verdict,
+            REJECTION_REASONS.index("not_covered"),
+            REJECTION_REASONS.index("too_far"),
+        ],
+        default=_CANDIDATE,
+    )
+    totals = np.bincount(reason, weights=units, minlength=_CANDIDATE + 1).astype(np.int64)
+    chosen = reason == _CANDIDATE
+    n = len(stops.ids)
     return _Plan(
-        point, parts, deadline, stops, legs, candidate_count, candidate_wh, rejected_wh, counts
+        parts,
+        deadline,
+        site_legs_,
+        int(totals[_CANDIDATE]),
+        np.bincount(wpos[chosen], weights=units[chosen], minlength=n).astype(np.int64),
+        np.bincount(wpos[~chosen], weights=units[~chosen], minlength=n).astype(np.int64),
+        {name: int(totals[i]) for i, name in enumerate(REJECTION_REASONS)},
     )
 
 
@@ -250,14 +217,50 @@ def _candidate_condition(parts: PartSet) -> list[ColumnElement[bool]]:
     ]
 
 
-def _candidate_rows(session: Session, plan: _Plan, limit: int | None) -> list[tuple[int, ...]]:
-    """(id, serial, part_id, warehouse_id) of candidates in best order, at most `limit`."""
-    by_eta: dict[int, list[int]] = defaultdict(list)
-    for wid in plan.candidate_warehouses:
-        eta = plan.legs[wid].eta_minutes
-        assert eta is not None
-        by_eta[eta].append(wid)
-    return _rows_by_eta(session, plan.parts, by_eta, limit)
+def _ranked(wids_by_rank: list[list[int]]) -> tuple[list[int], ColumnElement[Any]]:
+    """The warehouses of consecutive ranks and an ORDER BY term giving each one its rank."""
+    ranks = {wid: rank for rank, wids in enumerate(wids_by_rank) for wid in wids}
+    return sorted(ranks), case(ranks, value=col(SpareUnit.warehouse_id))
+
+
+def _tiers(plan: _Plan) -> list[tuple[list[int], int]]:
+    """Candidate warehouses by ETA, best first, with their candidate units."""
+    positions = np.flatnonzero(plan.candidate_warehouses)
+    etas = plan.legs.eta[positions]
+    ids = plan.legs.stops.ids
+    return [
+        (
+            sorted(int(w) for w in ids[positions[etas == eta]]),
+            int(plan.candidate_warehouses[positions[etas == eta]].sum()),
+        )
+        for eta in np.unique(etas)
+    ]
+
+
+def _candidate_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int, ...]]:
+    """(id, serial, part_id, warehouse_id) of candidates in best order, at most `limit`: the
+    fewest ETA tiers that hold `limit` units, in one query (more if rows went meanwhile)."""
+    exact_first = case((col(SpareUnit.part_id) == plan.parts.exact_id, 0), else_=1)
+    tiers = _tiers(plan)
+    out: list[tuple[int, ...]] = []
+    while tiers and len(out) < limit:
+        wanted, taken = limit - len(out), list[tuple[list[int], int]]()
+        while tiers and sum(n for _, n in taken) < wanted:
+            taken.append(tiers.pop(0))
+        wids, rank = _ranked([w for w, _ in taken])
+        stmt = (
+            sa_select(
+                col(SpareUnit.id),
+                col(SpareUnit.serial),
+                col(SpareUnit.part_id),
+                col(SpareUnit.warehouse_id),
+            )
+            .where(col(SpareUnit.warehouse_id).in_(wids), *_candidate_condition(plan.parts))
+            .order_by(rank, exact_first, col(SpareUnit.received_at), col(SpareUnit.id))
+            .limit(wanted)
+        )
+        out.extend(tuple(r) for r in session.execute(stmt).all())
+    return out
 
 
 def _rows_by_eta(
@@ -287,30 +290,45 @@ def _rows_by_eta(
     return out
 
 
-def _nearest_first(plan: _Plan, wids: list[int]) -> Iterator[list[int]]:
-    """Warehouses nearest first by exact distance (ties together), computing the geodesic
-    only for those reached: a bracket's low end orders them until an exact value is needed."""
-    heap = [(plan.legs[w].low_km, 0, w) for w in wids]
+def _nearest_first(plan: _Plan) -> Iterator[list[int]]:
+    """Positions of warehouses with rejected units, nearest first by exact distance (ties
+    together): the bracket's low end orders them until an exact value is needed."""
+    site = plan.legs
+    positions = np.flatnonzero(plan.rejected_by_warehouse)
+    heap = [(float(site.low_km[p]), 0, int(p)) for p in positions]
     heapq.heapify(heap)
     while heap:
-        km, exact, wid = heapq.heappop(heap)
+        km, exact, pos = heapq.heappop(heap)
         if not exact:
-            heapq.heappush(heap, (leg(plan.site, plan.stops[wid]).distance_km, 1, wid))
+            heapq.heappush(heap, (site.exact(pos), 1, pos))
             continue
-        group = [wid]
+        group = [pos]
         while heap and heap[0][:2] == (km, 1):
             group.append(heapq.heappop(heap)[2])
         yield group
 
 
 def _rejected_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int, ...]]:
-    """(id, part_id, warehouse_id, genuine, status) of rejected units, nearest first."""
+    """(id, part_id, warehouse_id, genuine, status) of rejected units, nearest first: the
+    fewest distance groups that hold `limit` of them, in one query (more if rows went)."""
+    ids = plan.legs.stops.ids
+    groups = _nearest_first(plan)
     out: list[tuple[int, ...]] = []
-    for wids in _nearest_first(plan, list(plan.rejected_by_warehouse)):
-        if len(out) >= limit:
+    exhausted = False
+    while not exhausted and len(out) < limit:
+        wanted, taken, held = limit - len(out), list[list[int]](), 0
+        while held < wanted:
+            group = next(groups, None)
+            if group is None:
+                exhausted = True
+                break
+            taken.append(group)
+            held += int(plan.rejected_by_warehouse[group].sum())
+        if not taken:
             break
-        within = [w for w in wids if w in plan.candidate_warehouses]
-        beyond = [w for w in wids if w not in plan.candidate_warehouses]
+        wids, rank = _ranked([[int(ids[p]) for p in group] for group in taken])
+        within = [w for w in wids if plan.candidate_warehouses[plan.legs.stops.position[w]]]
+        beyond = [w for w in wids if not plan.candidate_warehouses[plan.legs.stops.position[w]]]
         # Where candidates exist, only the non-candidates there are rejected; elsewhere all.
         where = or_(
             col(SpareUnit.warehouse_id).in_(beyond) if beyond else false(),
@@ -334,8 +352,8 @@ def _rejected_rows(session: Session, plan: _Plan, limit: int) -> list[tuple[int,
                 col(SpareUnit.status).not_in(NOT_CONSIDERED),
                 where,
             )
-            .order_by(col(SpareUnit.id))
-            .limit(limit - len(out))
+            .order_by(rank, col(SpareUnit.id))
+            .limit(wanted)
         )
         out.extend(tuple(r) for r in session.execute(stmt).all())
     return out
@@ -349,33 +367,36 @@ def _answer(
     session: Session, site: Site, part: Part, deadline: int, limit: int
 ) -> AvailabilityRead:
     plan = _plan(session, site, part, deadline)
+    at, codes = plan.legs.stops.position, plan.legs.stops.codes
     candidates = []
     for sid, serial, pid, wid in _candidate_rows(session, plan, limit):
-        travel = leg(plan.site, plan.stops[wid])
-        assert travel.band_minutes is not None
-        assert travel.eta_minutes is not None
+        pos = int(at[wid])
+        band, eta = plan.legs.band_minutes(pos), plan.legs.eta_minutes(pos)
+        assert band is not None
+        assert eta is not None
         candidates.append(
             CandidateRead(
                 spare_id=sid,
                 serial=serial,
                 part_number=plan.parts.numbers[pid],
                 substitute=pid != plan.parts.exact_id,
-                warehouse_code=plan.stops[wid].code,
-                distance_km=_shown_km(travel.distance_km),
-                band_minutes=travel.band_minutes,
-                eta_minutes=travel.eta_minutes,
+                warehouse_code=codes[pos],
+                distance_km=_shown_km(plan.legs.exact(pos)),
+                band_minutes=band,
+                eta_minutes=eta,
             )
         )
     rejected = []
     for sid, pid, wid, genuine, status in _rejected_rows(session, plan, limit):
-        travel = leg(plan.site, plan.stops[wid])
+        pos = int(at[wid])
+        travel = Leg(plan.legs.exact(pos), None, plan.legs.eta_minutes(pos))
         reason = _reason(bool(genuine), str(status), pid in plan.parts.allowed, travel, deadline)
         assert reason is not None
         rejected.append(
             RejectedRead(
                 spare_id=sid,
                 part_number=plan.parts.numbers[pid],
-                warehouse_code=plan.stops[wid].code,
+                warehouse_code=codes[pos],
                 reason=reason,
                 distance_km=_shown_km(travel.distance_km),
                 eta_minutes=travel.eta_minutes if reason == "too_far" else None,
@@ -452,12 +473,13 @@ def candidate_spare_ids(
     tier first, until `limit` are found (the same order as availability's candidates).
     """
     parts = part_set(session, part)
-    point = site_point(site)
+    site_legs_ = site_legs(session, site)
+    site_legs_.settle(np.arange(len(site_legs_.stops.ids), dtype=np.int64))
+    eta, ids = site_legs_.eta, site_legs_.stops.ids
+    reached = np.flatnonzero((eta != legs.NONE) & (eta <= deadline_minutes))
     by_eta: dict[int, list[int]] = defaultdict(list)
-    for wid, stop in load_stops(session).items():
-        eta = quick_reach(point, stop).eta_minutes
-        if eta is not None and eta <= deadline_minutes:
-            by_eta[eta].append(wid)
+    for pos in reached:
+        by_eta[int(eta[pos])].append(int(ids[pos]))
     return [row[0] for row in _rows_by_eta(session, parts, by_eta, limit)]
 
 
@@ -465,5 +487,6 @@ def unit_leg(session: Session, *, site: Site, spare: SpareUnit) -> Leg:
     """Distance, band and ETA from the unit's warehouse to the site."""
     if spare.warehouse_id is None:
         raise NotFound(f"spare {spare.id} is in no warehouse")
-    stop = load_stops(session)[spare.warehouse_id]
-    return leg(site_point(site), stop)
+    site_legs_ = site_legs(session, site)
+    pos = int(site_legs_.stops.position[spare.warehouse_id])
+    return Leg(site_legs_.exact(pos), site_legs_.band_minutes(pos), site_legs_.eta_minutes(pos))

@@ -14,8 +14,10 @@ Rules that always hold here:
 - A `customer` caller sees only units of part numbers installed in its own devices, or of
   parts that may substitute for them; anything else is NotFound. Movements shown to it carry
   no actor names or references (those name engineers and tickets).
-- Queries never write. Stocktakes (`stocktakes`), the ledger replay (`ledger`) and the spares
-  list rows (`spares_list`) are their own modules.
+- Every ledger row records its change of `spare_count` (`counts.record`) in the same
+  transaction; the counts table, its upsert and its check are `counts`.
+- Queries never write. Stocktakes (`stocktakes`), the ledger replay (`ledger`), the counts
+  (`counts`) and the spares list rows (`spares_list`) are their own modules.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from inventory_service.platform.errors import (
     ValidationFailed,
 )
 from inventory_service.platform.pagination import Page, check_limit, paginate
-from inventory_service.warehouse import catalogue
+from inventory_service.warehouse import catalogue, counts
 from models import (
     Component,
     Device,
@@ -128,6 +130,8 @@ def transition(
     unit.updated_at = utcnow()
     session.add(unit)
     assert unit.id is not None
+    counts.record(session, unit.part_id, from_warehouse, current.value, unit.genuine, -1)
+    counts.record(session, unit.part_id, unit.warehouse_id, to.value, unit.genuine, +1)
     movement = Movement(
         spare_id=unit.id,
         action=action,
@@ -147,6 +151,7 @@ def _first_movement(
     session: Session, unit: SpareUnit, *, actor: Caller, action: str, reference: str | None
 ) -> None:
     assert unit.id is not None
+    counts.record(session, unit.part_id, unit.warehouse_id, unit.status, unit.genuine, +1)
     session.add(
         Movement(
             spare_id=unit.id,
