@@ -42,6 +42,13 @@ class Metrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
+        self.graphql = Counter(
+            "inventory_graphql_operations_total",
+            "GraphQL operations over HTTP POST by how they were answered: by a compiled "
+            "document, or by the general execution.",
+            ["path"],
+            registry=self.registry,
+        )
 
 
 def _route_template(scope: Scope) -> str:

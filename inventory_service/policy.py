@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, true
 
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import Forbidden
@@ -86,7 +86,15 @@ def scope(stmt: S, actor: Caller, customer_column: Any) -> S:
     """`stmt` limited to the caller's customer (unchanged for staff)."""
     if not actor.is_customer:
         return stmt
-    return stmt.where(customer_column == actor.customer_id)  # type: ignore[attr-defined, no-any-return]
+    return stmt.where(scope_condition(actor, customer_column))  # type: ignore[attr-defined, no-any-return]
+
+
+def scope_condition(actor: Caller, customer_column: Any) -> ColumnElement[bool]:
+    """`scope`'s condition, for a join's ON clause (true for staff)."""
+    if not actor.is_customer:
+        return true()
+    condition: ColumnElement[bool] = customer_column == actor.customer_id
+    return condition
 
 
 def scope_ids(stmt: S, actor: Caller, column: Any, visible: set[int] | None) -> S:

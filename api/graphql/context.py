@@ -127,7 +127,8 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
     try:
         yield context
     finally:
-        await run_in_threadpool(context.close)
+        if context._session is not None:  # no trip to the thread pool for nothing
+            await run_in_threadpool(context.close)
 
 
 def _claim_and_run(

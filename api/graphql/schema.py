@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import strawberry
+from cross_web import AsyncHTTPRequestAdapter
 from graphql import BREAK, ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     DisableIntrospection,
@@ -28,11 +29,14 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult as Answer
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import web
 from api.graphql import types as t
 from api.graphql.common import Ctx
+from api.graphql.compiled.documents import Documents, Encoded, LearnDocuments
 from api.graphql.context import Context, bearer, get_context
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
@@ -137,8 +141,8 @@ class RefuseNul(SchemaExtension):
         yield
 
 
-def build_schema(cfg: Settings) -> strawberry.Schema:
-    """The schema with the safety limits of these settings."""
+def build_schema(cfg: Settings, documents: Documents | None = None) -> strawberry.Schema:
+    """The schema with the safety limits of these settings (learning compiled `documents`)."""
     extensions: list[Any] = [
         # A level is a field on the path (`{ device { site { code } } }` has 3); strawberry
         # counts the top-level field as depth 0, hence the - 1.
@@ -151,6 +155,9 @@ def build_schema(cfg: Settings) -> strawberry.Schema:
     ]
     if not cfg.graphql_introspection:
         extensions.append(DisableIntrospection)
+    if documents is not None:
+        # Last: it sees a document only once every limit above has let it through.
+        extensions.append(lambda: LearnDocuments(documents))
     return strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
@@ -160,7 +167,46 @@ ACK: UnsetType = cast(UnsetType, UNSET)  # a plain `connection_ack` with no payl
 
 
 class GraphQLApp(GraphQLRouter[Context, None]):
-    """The router, with websocket authentication from the `connection_init` payload."""
+    """The router, with websocket authentication from the `connection_init` payload, and the
+    compiled documents tried first for a query over HTTP POST (`api.graphql.compiled`)."""
+
+    def __init__(
+        self, schema: strawberry.Schema, *, documents: Documents | None, **kwargs: Any
+    ) -> None:
+        super().__init__(schema, **kwargs)
+        self.documents = documents
+        self.strawberry_schema = schema
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> Answer:
+        if (
+            self.documents is not None
+            and request_adapter.method == "POST"
+            and request_data.protocol == "http"
+        ):
+            answered = await self.documents.answer(self.strawberry_schema, request_data, context)
+            request.app.state.metrics.graphql.labels(
+                path="general" if answered is None else "compiled"
+            ).inc()
+            if answered is not None:
+                return answered
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    def encode_json(self, data: object) -> str | bytes:
+        """The response body; a compiled answer is written already."""
+        written = data.get("data") if isinstance(data, dict) else None
+        if isinstance(written, Encoded):
+            return written.body
+        return super().encode_json(data)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         if context._caller is not None:
@@ -182,9 +228,11 @@ class GraphQLApp(GraphQLRouter[Context, None]):
 
 def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:
     """The /graphql endpoint (HTTP and graphql-transport-ws); GraphiQL only in development."""
+    documents = Documents(readers=cfg.db_pool_size) if cfg.graphql_compiled else None
     return GraphQLApp(
-        build_schema(cfg),
-        context_getter=get_context,  # type: ignore[arg-type]  # a yield dependency
+        build_schema(cfg, documents),
+        documents=documents,
+        context_getter=get_context,  # a yield dependency
         graphql_ide="graphiql" if cfg.environment == "development" else None,
         allow_queries_via_get=False,
     )

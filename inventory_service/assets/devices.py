@@ -9,12 +9,12 @@ Rules that always hold here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any, Final
 
-from sqlalchemy import Integer, Select, bindparam, or_
+from sqlalchemy import BindParameter, Integer, Select, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -89,10 +89,23 @@ class DeviceView:
     version: int
 
 
-def device_rows() -> Select[Any]:
-    """The columns a device is read from, joined to its site and customer."""
+# Each field of `DeviceRead` but its components, and the column it is read from.
+DEVICE_COLUMNS: Final[dict[str, Any]] = dict(zip(_READ_FIELDS, _DEVICE_COLUMNS, strict=False))
+# Each field of `ComponentRead` and the column it is read from (`component_rows`).
+COMPONENT_COLUMNS: Final[dict[str, Any]] = {
+    "id": col(Component.id),
+    "slot": col(Component.slot),
+    "part_number": col(Part.part_number),
+    "serial": col(Component.serial),
+    "installed_at": col(Component.installed_at),
+}
+
+
+def device_rows(*columns: Any) -> Select[Any]:
+    """The columns a device is read from (all of `DeviceRead`'s and the version unless
+    `columns` are named), joined to its site and customer."""
     return (
-        sa_select(*_DEVICE_COLUMNS)
+        sa_select(*(columns or _DEVICE_COLUMNS))
         .join(Site, col(Site.id) == col(Device.site_id))
         .join(Customer, col(Customer.id) == col(Site.customer_id))
     )
@@ -128,34 +141,26 @@ def _filtered(stmt: Select[Any], f: DeviceFilter) -> Select[Any]:
     return stmt
 
 
+def component_rows(
+    session: Session, device_ids: Collection[int], columns: Sequence[Any]
+) -> Sequence[Any]:
+    """Rows (device id, *columns) of the components of these devices, by device, then slot."""
+    if not device_ids:
+        return []
+    return session.execute(
+        sa_select(col(Component.device_id), *columns)
+        .join(Part, col(Part.id) == col(Component.part_id))
+        .where(col(Component.device_id).in_(device_ids))
+        .order_by(col(Component.device_id), col(Component.slot))
+    ).all()
+
+
 def _components(session: Session, device_ids: Iterable[int]) -> dict[int, list[ComponentRead]]:
     ids = list(device_ids)
     found: dict[int, list[ComponentRead]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    rows = session.execute(
-        sa_select(
-            col(Component.device_id),
-            col(Component.id),
-            col(Component.slot),
-            col(Part.part_number),
-            col(Component.serial),
-            col(Component.installed_at),
-        )
-        .join(Part, col(Part.id) == col(Component.part_id))
-        .where(col(Component.device_id).in_(ids))
-        .order_by(col(Component.device_id), col(Component.slot))
-    ).all()
-    for device_id, cid, slot, part_number, serial, installed_at in rows:
-        found[device_id].append(
-            ComponentRead(
-                id=cid,
-                slot=slot,
-                part_number=part_number,
-                serial=serial,
-                installed_at=installed_at,
-            )
-        )
+    names = list(COMPONENT_COLUMNS)
+    for row in component_rows(session, ids, list(COMPONENT_COLUMNS.values())):
+        found[row[0]].append(ComponentRead(**dict(zip(names, row[1:], strict=True))))
     return found
 
 
@@ -251,28 +256,55 @@ def list_(
             [] if after is not None else find_by_serial(session, actor=actor, serial=filters.serial)
         )
         return Page(items=found[:limit], next_cursor=None)
-    stmt = _filtered(scoped(device_rows(), actor), filters)
     bound = filters.patch_level_below
     if bound is None:
-        if after is not None:
-            stmt = stmt.where(col(Device.id) > after)
-        rows = list(session.execute(stmt.order_by(col(Device.id)).limit(limit + 1)).all())
+        stmt = page_statement(
+            actor=actor, filters=filters, after=after, limit=limit, columns=_DEVICE_COLUMNS
+        )
+        rows = list(session.execute(stmt).all())
     else:
-        # Version order is not SQL order: read in id order and keep the rows below the bound.
-        rows = []
-        while len(rows) <= limit:
-            batch_stmt = stmt if after is None else stmt.where(col(Device.id) > after)
-            batch = session.execute(batch_stmt.order_by(col(Device.id)).limit(_SCAN_BATCH)).all()
-            rows += [r for r in batch if is_below(r[9], bound)]
-            if len(batch) < _SCAN_BATCH:
-                break
-            after = batch[-1][0]
+        rows = _below(
+            session, _filtered(scoped(device_rows(), actor), filters), bound, after, limit
+        )
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
         items=views(session, rows),
         next_cursor=encode_cursor(rows[-1][0]) if more and rows else None,
     )
+
+
+def _below(
+    session: Session, stmt: Select[Any], bound: str, after: int | None, limit: int
+) -> list[Any]:
+    """Up to `limit` + 1 rows below the bound, in id order (version order is not SQL order:
+    read in id order and keep the rows below it)."""
+    rows: list[Any] = []
+    while len(rows) <= limit:
+        batch_stmt = stmt if after is None else stmt.where(col(Device.id) > after)
+        batch = session.execute(batch_stmt.order_by(col(Device.id)).limit(_SCAN_BATCH)).all()
+        rows += [r for r in batch if is_below(r[9], bound)]
+        if len(batch) < _SCAN_BATCH:
+            break
+        after = batch[-1][0]
+    return rows
+
+
+def page_statement(
+    *,
+    actor: Caller,
+    filters: DeviceFilter,
+    after: int | BindParameter[int] | None,
+    limit: int,
+    columns: Sequence[Any],
+) -> Select[Any]:
+    """`list_`'s page (without a serial or `patch_level_below` filter) as rows of `columns`,
+    `Device.id` first: the caller's scope, the filters, id order, `limit` + 1 rows (the extra
+    one says that a next page exists)."""
+    stmt = _filtered(scoped(device_rows(*columns), actor), filters)
+    if after is not None:
+        stmt = stmt.where(col(Device.id) > after)
+    return stmt.order_by(col(Device.id)).limit(limit + 1)
 
 
 def history(

@@ -14,28 +14,52 @@ Rules that always hold here:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, Final
 
-from sqlalchemy import func
+from sqlalchemy import Integer, Select, and_, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from inventory_service import policy
 from inventory_service.assets import devices, places
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.pagination import check_limit
+from inventory_service.platform.pagination import check_limit, decode_cursor, encode_cursor
 from inventory_service.warehouse import catalogue
-from models import Device, DeviceHistory, Movement, Part, Site, Warehouse
+from models import Component, Customer, Device, DeviceHistory, Movement, Part, Site, Warehouse
 from models.device import DeviceHistoryRead, DeviceRead
 from models.ledger import MovementRead
 from models.part import PartRead
 from models.place import SiteRead, WarehouseRead
 
+# Each field of `PartRead` / `SiteRead` and the column it is read from.
+PART_COLUMNS: Final[dict[str, Any]] = {
+    name: col(getattr(Part, name)) for name in PartRead.model_fields
+}
+SITE_COLUMNS: Final[dict[str, Any]] = {
+    name: col(Customer.code) if name == "customer_code" else col(getattr(Site, name))
+    for name in SiteRead.model_fields
+}
+
+
+def part_rows(session: Session, numbers: Collection[str], columns: Sequence[Any]) -> Sequence[Any]:
+    """Rows (part number, *columns) of the catalogue parts with these numbers."""
+    if not numbers:
+        return []
+    stmt = sa_select(col(Part.part_number), *columns).where(col(Part.part_number).in_(set(numbers)))
+    return session.execute(stmt).all()
+
 
 def parts_by_number(session: Session, numbers: Collection[str]) -> dict[str, PartRead]:
     """Catalogue parts by part number."""
-    rows = session.exec(select(Part).where(col(Part.part_number).in_(set(numbers)))).all()
-    return {p.part_number: PartRead.model_validate(p) for p in rows}
+    names = list(PART_COLUMNS)
+    return {
+        row[0]: PartRead.model_validate(dict(zip(names, row[1:], strict=True)))
+        for row in part_rows(session, numbers, list(PART_COLUMNS.values()))
+    }
 
 
 def warehouses_by_code(session: Session, codes: Collection[str]) -> dict[str, WarehouseRead]:
@@ -103,19 +127,115 @@ def movements_by_spare(
     return answer
 
 
+def site_rows(
+    session: Session, *, actor: Caller, codes: Collection[str], columns: Sequence[Any]
+) -> Sequence[Any]:
+    """Rows (site code, *columns) of the sites with these codes, within the caller's scope."""
+    if not codes:
+        return []
+    stmt = (
+        sa_select(col(Site.code), *columns)
+        .join(Customer, col(Customer.id) == col(Site.customer_id))
+        .where(col(Site.code).in_(set(codes)))
+    )
+    return session.execute(places._site_scope(stmt, actor)).all()
+
+
 def sites_by_code(
     session: Session, *, actor: Caller, codes: Collection[str]
 ) -> dict[str, SiteRead]:
     """Sites by code, within the caller's scope."""
-    stmt = places._site_scope(select(Site).where(col(Site.code).in_(set(codes))), actor)
-    rows = session.exec(stmt).all()
-    customers = places.customer_codes(session, {s.customer_id for s in rows})
+    names = list(SITE_COLUMNS)
     return {
-        s.code: SiteRead.model_validate(
-            s.model_dump() | {"customer_code": customers[s.customer_id]}
-        )
-        for s in rows
+        row[0]: SiteRead.model_validate(dict(zip(names, row[1:], strict=True)))
+        for row in site_rows(session, actor=actor, codes=codes, columns=list(SITE_COLUMNS.values()))
     }
+
+
+class DeviceBoard:
+    """`devices.list_`'s page with the relations a board shows, in ONE statement: for each
+    device its rows, one per component in slot order (one row when it has none), and the next
+    page's cursor. The same checks, scope, filters and order as `list_` (not for a serial or
+    `patch_level_below` filter: ValueError); sites in the caller's scope as `sites_by_code`
+    reads them, parts as `parts_by_number` does.
+
+    A row is (device id, site id, *columns), then when asked for (component id, *components)
+    with the component's (part id, *parts), then (site id, *sites): columns of
+    `devices.DEVICE_COLUMNS`, `devices.COMPONENT_COLUMNS`, `PART_COLUMNS`, `SITE_COLUMNS`. A
+    relation that is absent (no component, a site out of scope) reads as NULLs, id included.
+    A board keeps the statements it built, by everything but the cursor's value (a bound
+    parameter), so the same page asked for again is not built again.
+    """
+
+    KEPT = 64  # statements kept at most (then all are dropped and built again)
+
+    def __init__(
+        self,
+        *,
+        columns: Sequence[Any],
+        components: Sequence[Any] | None = None,
+        sites: Sequence[Any] | None = None,
+        parts: Sequence[Any] | None = None,
+    ) -> None:
+        self.columns = (col(Device.id), col(Device.site_id), *columns)
+        self.components, self.sites, self.parts = components, sites, parts
+        self._statements: dict[tuple[Any, ...], Select[Any]] = {}
+
+    def rows(
+        self,
+        session: Session,
+        *,
+        actor: Caller,
+        filters: devices.DeviceFilter,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[list[Any]], str | None]:
+        """The page's rows, grouped by device, and the next page's cursor."""
+        check_limit(limit)
+        after = decode_cursor(cursor)
+        if filters.serial is not None or filters.patch_level_below is not None:
+            raise ValueError("a serial or patch_level_below filter: devices.list_ reads it")
+        key = (policy.customer_of(actor), filters, limit, after is None)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            if len(self._statements) >= self.KEPT:
+                self._statements.clear()
+            stmt = self._statements[key] = self._statement(actor, filters, limit, after)
+        rows = session.connection().execute(stmt, {"after": after}).all()  # Core rows, no ORM
+        groups = [list(group) for _, group in groupby(rows, key=itemgetter(0))]
+        more = len(groups) > limit
+        groups = groups[:limit]
+        return groups, encode_cursor(groups[-1][0][0]) if more and groups else None
+
+    def _statement(
+        self, actor: Caller, filters: devices.DeviceFilter, limit: int, after: int | None
+    ) -> Select[Any]:
+        """The page joined to what is asked for, in row order (`after` a bound parameter)."""
+        page = devices.page_statement(
+            actor=actor,
+            filters=filters,
+            after=None if after is None else bindparam("after", type_=Integer),
+            limit=limit,
+            columns=self.columns,
+        ).subquery()
+        selected: list[Any] = list(page.c)
+        order: list[Any] = [page.c[0]]
+        if self.components is not None or self.parts is not None:
+            selected += [col(Component.id), *(self.components or ())]
+            if self.parts is not None:
+                selected += [col(Part.id), *self.parts]
+            order.append(col(Component.slot))
+        if self.sites is not None:
+            selected += [col(Site.id), *self.sites]
+        stmt = sa_select(*selected).select_from(page)
+        if self.components is not None or self.parts is not None:
+            stmt = stmt.outerjoin(Component, col(Component.device_id) == page.c[0])
+            stmt = stmt.outerjoin(Part, col(Part.id) == col(Component.part_id))
+        if self.sites is not None:
+            seen = and_(col(Site.id) == page.c[1], places.site_condition(actor))
+            stmt = stmt.outerjoin(Site, seen)
+            stmt = stmt.outerjoin(Customer, col(Customer.id) == col(Site.customer_id))
+        return stmt.order_by(*order)
 
 
 def devices_by_site(

@@ -11,9 +11,10 @@ service runs it at start-up).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from inventory_service import policy
 from inventory_service.platform.auth import Caller
@@ -26,6 +27,8 @@ from inventory_service.reach.geo import distance_km
 from models import Customer, Site, Warehouse
 from models.base import utcnow
 from models.place import CustomerCreate, SiteCreate, SiteUpdate, WarehouseCreate
+
+S = TypeVar("S")
 
 
 def create_customer(session: Session, *, actor: Caller, data: CustomerCreate) -> Customer:
@@ -113,8 +116,14 @@ def update_site(session: Session, *, actor: Caller, code: str, data: SiteUpdate)
     return site
 
 
-def _site_scope(stmt: SelectOfScalar[Site], actor: Caller) -> SelectOfScalar[Site]:
+def _site_scope(stmt: S, actor: Caller) -> S:
+    """`stmt` (reading sites) limited to the sites the caller may see."""
     return policy.scope(stmt, actor, col(Site.customer_id))
+
+
+def site_condition(actor: Caller) -> ColumnElement[bool]:
+    """`_site_scope`'s condition on `Site`, for a join's ON clause."""
+    return policy.scope_condition(actor, col(Site.customer_id))
 
 
 def get_site(session: Session, *, actor: Caller, code: str) -> Site:

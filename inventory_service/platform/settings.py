@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     graphql_introspection: bool = True
     graphql_max_depth: int = Field(default=10, ge=1)
+    # Answer the documents `api.graphql.compiled` can compile without graphql-core's execution.
+    graphql_compiled: bool = True
     redis_url: str | None = None
     workers: int = Field(default=1, ge=1)
     shutdown_grace_seconds: int = Field(default=20, ge=1)
