@@ -195,6 +195,37 @@ def test_reservations_and_loans_match_rest(
     assert gql(f'{{ loan(id: "{lent.json()["id"]}") {{ id }} }}', grid)["data"]["loan"] is None
 
 
+def test_a_lent_standby_is_seen_where_it_stands_through_graphql(
+    stocked: Database,
+    client: TestClient,
+    gql: GQL,
+    admin: dict[str, str],
+    headers_for: TokenFactory,
+) -> None:
+    with stocked.transaction() as session:  # a standby of the pool, at another customer's site
+        pool = factories.device(session, "STANDBY-DL", site_code="DL-01", status="standby")
+    devices = {d["serial"]: d["id"] for d in rest(client, "/devices", admin)["items"]}
+    own, grid = headers_for("customer", customer="LNXX"), headers_for("customer", customer="LNGRID")
+    seen = f'{{ device(id: "{pool.id}") {{ status siteCode history {{ before after }} }} }}'
+    assert gql(seen, own)["data"]["device"] is None
+    body = {"standby_device_id": pool.id, "site_code": "SY-01", "ticket": "T-3"}
+    lent = client.post(
+        f"{API}/loans", json=body | {"replaces_device_id": devices["DEV-1"]}, headers=admin
+    )
+    assert lent.status_code == 201, lent.text
+    standing = gql(seen, own)["data"]["device"]
+    assert (standing["status"], standing["siteCode"]) == ("ON_LOAN", "SY-01")
+    assert (standing["history"][-1]["before"], standing["history"][-1]["after"]) == (
+        {"status": "standby", "site_code": "DL-01"},
+        {"status": "on_loan", "site_code": "SY-01"},
+    )
+    assert gql(seen, grid)["data"]["device"] is None  # it no longer stands at LNGRID's site
+    assert client.post(f"{API}/loans/{lent.json()['id']}/return", headers=admin).status_code == 200
+    assert gql(seen, own)["data"]["device"] is None
+    home = gql(seen, grid)["data"]["device"]
+    assert (home["status"], home["siteCode"]) == ("STANDBY", "DL-01")
+
+
 def test_replacements_and_report_match_rest(
     db: Database, client: TestClient, gql: GQL, admin: dict[str, str], headers_for: TokenFactory
 ) -> None:
