@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
+from pydantic import Field
 from sqlalchemy import BindParameter, Integer, Select, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -27,10 +28,10 @@ from inventory_service.platform.pagination import (
     Page,
     check_limit,
     decode_cursor,
-    encode_cursor,
+    keyset,
     paginate,
 )
-from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site
+from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site, bounds
 from models.device import ComponentRead, DeviceHistoryRead, DeviceRead
 
 _DEVICE_COLUMNS: Final = (
@@ -68,17 +69,39 @@ _READ_FIELDS: Final = (
 )
 
 
+Code = Annotated[str | None, Field(max_length=bounds.CODE)]
+Short = Annotated[str | None, Field(max_length=bounds.SHORT)]
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceFilter:
-    serial: str | None = None
-    site_code: str | None = None
-    model: str | None = None
+    """The filters of the device list (None: any)."""
+
+    serial: Annotated[
+        str | None,
+        Field(
+            max_length=bounds.SHORT, description="The device's serial or an installed component's."
+        ),
+    ] = None
+    site_code: Code = None
+    model: Short = None
     status: DeviceStatus | None = None
-    customer_code: str | None = None
-    firmware_version: str | None = None
-    patch_level: str | None = None
-    vendor: str | None = None
-    patch_level_below: str | None = None
+    customer_code: Code = None
+    firmware_version: Short = None
+    patch_level: Short = None
+    vendor: Short = None
+    patch_level_below: Annotated[
+        str | None,
+        Field(
+            max_length=bounds.SHORT,
+            description=(
+                "Devices whose patch level is below this one in natural version order: runs of "
+                "digits compare as numbers, letters case-insensitively, a number sorts before "
+                "letters, a prefix before its extensions (V800R021C10SPC90 < V800R021C10SPC600 "
+                "< V800R022C00; 7.3 < 7.3.2). Devices without a patch level are not listed."
+            ),
+        ),
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +206,6 @@ def get(session: Session, *, actor: Caller, device_id: int) -> DeviceView:
     return views(session, [row])[0]
 
 
-_SCAN_BATCH: Final = 1000  # rows read at a time when a filter is applied in Python
 _OWNER: Final = aliased(Component)
 # The hot path (PERFORMANCE.md: lookups by serial): one statement, built once, columns only;
 # the device by its serial or by an installed component's (two unique-index probes), its
@@ -257,37 +279,18 @@ def list_(
         )
         return Page(items=found[:limit], next_cursor=None)
     bound = filters.patch_level_below
-    if bound is None:
-        stmt = page_statement(
-            actor=actor, filters=filters, after=after, limit=limit, columns=_DEVICE_COLUMNS
-        )
-        rows = list(session.execute(stmt).all())
-    else:
-        rows = _below(
-            session, _filtered(scoped(device_rows(), actor), filters), bound, after, limit
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=views(session, rows),
-        next_cursor=encode_cursor(rows[-1][0]) if more and rows else None,
+    return paginate(
+        session,
+        _filtered(scoped(device_rows(), actor), filters),
+        id_column=col(Device.id),
+        limit=limit,
+        cursor=cursor,
+        to_items=lambda rows: views(session, rows),
+        id_of=lambda view: view.device.id,
+        # Version order is not SQL order: the rows below the bound are kept in Python.
+        keep=None if bound is None else (lambda row: is_below(row[9], bound)),
+        row_id=lambda row: row[0],
     )
-
-
-def _below(
-    session: Session, stmt: Select[Any], bound: str, after: int | None, limit: int
-) -> list[Any]:
-    """Up to `limit` + 1 rows below the bound, in id order (version order is not SQL order:
-    read in id order and keep the rows below it)."""
-    rows: list[Any] = []
-    while len(rows) <= limit:
-        batch_stmt = stmt if after is None else stmt.where(col(Device.id) > after)
-        batch = session.execute(batch_stmt.order_by(col(Device.id)).limit(_SCAN_BATCH)).all()
-        rows += [r for r in batch if is_below(r[9], bound)]
-        if len(batch) < _SCAN_BATCH:
-            break
-        after = batch[-1][0]
-    return rows
 
 
 def page_statement(
@@ -298,13 +301,10 @@ def page_statement(
     limit: int,
     columns: Sequence[Any],
 ) -> Select[Any]:
-    """`list_`'s page (without a serial or `patch_level_below` filter) as rows of `columns`,
-    `Device.id` first: the caller's scope, the filters, id order, `limit` + 1 rows (the extra
-    one says that a next page exists)."""
+    """`list_`'s page (without a serial or `patch_level_below` filter) as one statement over
+    `columns`, `Device.id` first: the same scope, filters and keyset (`pagination.keyset`)."""
     stmt = _filtered(scoped(device_rows(*columns), actor), filters)
-    if after is not None:
-        stmt = stmt.where(col(Device.id) > after)
-    return stmt.order_by(col(Device.id)).limit(limit + 1)
+    return keyset(stmt, col(Device.id), after, limit)
 
 
 def history(

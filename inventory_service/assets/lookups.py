@@ -1,9 +1,10 @@
 """Batched reads by key, for the relations GraphQL resolves through DataLoaders.
 
 Rules that always hold here:
-- Each function answers for a whole batch of keys with ONE statement, whatever the batch
-  size, and returns a dict keyed like its input; a key without a row is absent.
-- The same rules as the single reads: substitutes use `catalogue.part_may_replace`; a
+- Each function answers for a whole batch of keys with ONE statement (parts: one more for
+  their approved alternates), whatever the batch size, and returns a dict keyed like its
+  input; a key without a row is absent.
+- The same rules as the single reads: substitutes use `catalogue.substitutes_of`; a
   customer sees movements without actors or references, as `stock.movements` shows them.
   The parents handed in (spare units) were already read through the caller's scope.
 - Sites and devices are read through the same scope as `places` and `devices` (their
@@ -35,9 +36,9 @@ from models.ledger import MovementRead
 from models.part import PartRead
 from models.place import SiteRead, WarehouseRead
 
-# Each field of `PartRead` / `SiteRead` and the column it is read from.
+# Each field of `PartRead` / `SiteRead` held in a column, and that column (`DeviceBoard`).
 PART_COLUMNS: Final[dict[str, Any]] = {
-    name: col(getattr(Part, name)) for name in PartRead.model_fields
+    name: col(getattr(Part, name)) for name in PartRead.model_fields if name in Part.model_fields
 }
 SITE_COLUMNS: Final[dict[str, Any]] = {
     name: col(Customer.code) if name == "customer_code" else col(getattr(Site, name))
@@ -45,21 +46,10 @@ SITE_COLUMNS: Final[dict[str, Any]] = {
 }
 
 
-def part_rows(session: Session, numbers: Collection[str], columns: Sequence[Any]) -> Sequence[Any]:
-    """Rows (part number, *columns) of the catalogue parts with these numbers."""
-    if not numbers:
-        return []
-    stmt = sa_select(col(Part.part_number), *columns).where(col(Part.part_number).in_(set(numbers)))
-    return session.execute(stmt).all()
-
-
 def parts_by_number(session: Session, numbers: Collection[str]) -> dict[str, PartRead]:
     """Catalogue parts by part number."""
-    names = list(PART_COLUMNS)
-    return {
-        row[0]: PartRead.model_validate(dict(zip(names, row[1:], strict=True)))
-        for row in part_rows(session, numbers, list(PART_COLUMNS.values()))
-    }
+    rows = session.exec(select(Part).where(col(Part.part_number).in_(set(numbers)))).all()
+    return {p.part_number: p for p in catalogue.read_parts(session, rows)}
 
 
 def warehouses_by_code(session: Session, codes: Collection[str]) -> dict[str, WarehouseRead]:
@@ -70,24 +60,13 @@ def warehouses_by_code(session: Session, codes: Collection[str]) -> dict[str, Wa
 
 def substitutes_by_number(session: Session, numbers: Collection[str]) -> dict[str, list[PartRead]]:
     """For each part number, the parts that may replace it (itself first, then by number)."""
-    wanted = set(numbers)
-    categories = select(Part.category).where(col(Part.part_number).in_(wanted))
-    pool = session.exec(
-        select(Part).where(col(Part.category).in_(categories)).order_by(col(Part.part_number))
-    ).all()
-    answer: dict[str, list[PartRead]] = {}
-    for part in pool:
-        if part.part_number not in wanted:
-            continue
-        others = [
-            q
-            for q in pool
-            if q.id != part.id
-            and q.category == part.category
-            and catalogue.part_may_replace(part, q)
-        ]
-        answer[part.part_number] = [PartRead.model_validate(p) for p in (part, *others)]
-    return answer
+    parts = session.exec(select(Part).where(col(Part.part_number).in_(set(numbers)))).all()
+    found = catalogue.substitutes_of(session, parts)
+    return {
+        part.part_number: catalogue.read_parts(session, found[part.id])
+        for part in parts
+        if part.id is not None
+    }
 
 
 def movements_by_spare(
@@ -127,28 +106,18 @@ def movements_by_spare(
     return answer
 
 
-def site_rows(
-    session: Session, *, actor: Caller, codes: Collection[str], columns: Sequence[Any]
-) -> Sequence[Any]:
-    """Rows (site code, *columns) of the sites with these codes, within the caller's scope."""
-    if not codes:
-        return []
-    stmt = (
-        sa_select(col(Site.code), *columns)
-        .join(Customer, col(Customer.id) == col(Site.customer_id))
-        .where(col(Site.code).in_(set(codes)))
-    )
-    return session.execute(places._site_scope(stmt, actor)).all()
-
-
 def sites_by_code(
     session: Session, *, actor: Caller, codes: Collection[str]
 ) -> dict[str, SiteRead]:
     """Sites by code, within the caller's scope."""
-    names = list(SITE_COLUMNS)
+    stmt = places._site_scope(select(Site).where(col(Site.code).in_(set(codes))), actor)
+    rows = session.exec(stmt).all()
+    customers = places.customer_codes(session, {s.customer_id for s in rows})
     return {
-        row[0]: SiteRead.model_validate(dict(zip(names, row[1:], strict=True)))
-        for row in site_rows(session, actor=actor, codes=codes, columns=list(SITE_COLUMNS.values()))
+        s.code: SiteRead.model_validate(
+            s.model_dump() | {"customer_code": customers[s.customer_id]}
+        )
+        for s in rows
     }
 
 

@@ -20,6 +20,7 @@ from inventory_service.platform.errors import ValidationFailed
 
 T = TypeVar("T")
 U = TypeVar("U")
+S = TypeVar("S")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -54,6 +55,10 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+SCAN_BATCH = 1000
+"""Rows read per statement while a `keep` predicate filters a page in Python."""
+
+
 @overload
 def paginate(
     session: Session,
@@ -79,6 +84,21 @@ def paginate(
 ) -> Page[U]: ...
 
 
+@overload
+def paginate(
+    session: Session,
+    stmt: Any,
+    *,
+    id_column: ColumnElement[Any] | Any,
+    limit: int,
+    cursor: str | None,
+    to_items: Callable[[list[Any]], list[U]],
+    id_of: Callable[[U], int],
+    keep: Callable[[Any], bool] | None = None,
+    row_id: Callable[[Any], int] | None = None,
+) -> Page[U]: ...
+
+
 def paginate(
     session: Session,
     stmt: Any,
@@ -87,21 +107,64 @@ def paginate(
     limit: int,
     cursor: str | None,
     to_item: Callable[[Any], Any] | None = None,
+    to_items: Callable[[list[Any]], list[Any]] | None = None,
     id_of: Callable[[Any], int] | None = None,
+    keep: Callable[[Any], bool] | None = None,
+    row_id: Callable[[Any], int] | None = None,
 ) -> Page[Any]:
-    """Run `stmt` ordered by `id_column`, one page after `cursor`; `to_item` converts each row.
+    """Run `stmt` ordered by `id_column`, one page after `cursor`; convert the rows.
 
-    The one keyset helper of the service: every list pages through it. The next cursor is the
-    id of the page's last item (`id_of(item)`, by default `item.id`).
+    The one keyset helper of the service: every list pages through it. `to_item` converts
+    each row, `to_items` a page of rows at once (one query for their relations). With `keep`,
+    rows are read in id order in batches and only those it keeps fill the page (a filter SQL
+    cannot state, e.g. natural version order); `row_id` reads a row's id. The next cursor is
+    the id of the page's last item (`id_of(item)`, by default `item.id`).
     """
     check_limit(limit)
     after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(id_column > after)
-    rows = list(session.exec(stmt.order_by(id_column).limit(limit + 1)).all())
+    if keep is None:
+        rows = list(session.exec(keyset(stmt, id_column, after, limit)).all())
+    else:
+        rows = _scan(session, stmt, id_column, after, limit + 1, keep, row_id or _id)
     more = len(rows) > limit
-    items = [to_item(row) for row in rows[:limit]] if to_item else rows[:limit]
-    get_id = id_of or (lambda item: item.id)
+    rows = rows[:limit]
+    if to_items is not None:
+        items = to_items(rows)
+    else:
+        items = [to_item(row) for row in rows] if to_item else rows
+    get_id = id_of or _id
     return Page(
         items=items, next_cursor=encode_cursor(get_id(items[-1])) if more and items else None
     )
+
+
+def keyset(stmt: S, id_column: Any, after: Any, limit: int) -> S:
+    """`stmt`'s rows after `after` (an id, or a bound parameter of one; None: from the first)
+    in `id_column` order, `limit` + 1 of them: the extra one says that a next page exists."""
+    if after is not None:
+        stmt = stmt.where(id_column > after)  # type: ignore[attr-defined]
+    return stmt.order_by(id_column).limit(limit + 1)  # type: ignore[attr-defined, no-any-return]
+
+
+def _id(item: Any) -> int:
+    return int(item.id)
+
+
+def _scan(
+    session: Session,
+    stmt: Any,
+    id_column: Any,
+    after: int | None,
+    want: int,
+    keep: Callable[[Any], bool],
+    row_id: Callable[[Any], int],
+) -> list[Any]:
+    kept: list[Any] = []
+    while len(kept) < want:
+        batch_stmt = stmt if after is None else stmt.where(id_column > after)
+        batch = list(session.exec(batch_stmt.order_by(id_column).limit(SCAN_BATCH)).all())
+        kept += [row for row in batch if keep(row)]
+        if len(batch) < SCAN_BATCH:
+            break
+        after = row_id(batch[-1])
+    return kept[:want]

@@ -3,7 +3,6 @@ the services' own statements, the answer written as the JSON text strawberry wou
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,14 +12,14 @@ from graphql.execution.values import VariableValues
 from sqlmodel import Session
 from strawberry.types.arguments import convert_arguments
 
+from api import filters as list_filters
 from api.graphql.compiled import writer
 from api.graphql.compiled.leaves import Unanswerable
 from api.graphql.compiled.plan import BACKREF, DevicesPlan, Plan
 from inventory_service.assets import devices
 from inventory_service.platform.auth import Caller
+from inventory_service.platform.errors import ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-
-FILTERS = tuple(f.name for f in dataclasses.fields(devices.DeviceFilter))
 
 
 def variable_values(plan: Plan, variables: Mapping[str, Any] | None) -> VariableValues:
@@ -71,7 +70,11 @@ def answer(
 
 def devices_page(plan: DevicesPlan, kwargs: dict[str, Any], session: Session, actor: Caller) -> str:
     """One `devices` field: `AssetsQuery.devices`' page, read and written as the plan says."""
-    filters = devices.DeviceFilter(**{name: kwargs.get(name) for name in FILTERS})
+    values = {f.name: kwargs.get(f.name) for f in list_filters.fields_of(devices.DeviceFilter)}
+    try:
+        filters = list_filters.build(devices.DeviceFilter, values)  # as `graphql_filters` does
+    except ValidationFailed:
+        raise Unanswerable from None
     if filters.serial is not None or filters.patch_level_below is not None:
         raise Unanswerable  # `list_` reads these its own way
     groups, next_cursor = plan.board.rows(
