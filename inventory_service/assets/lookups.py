@@ -146,7 +146,10 @@ class DeviceBoard:
         sites: Sequence[Any] | None = None,
         parts: Sequence[Any] | None = None,
     ) -> None:
-        self.columns = (col(Device.id), col(Device.site_id), *columns)
+        # Labelled by position: the same column may be asked for twice (a component's part
+        # number and its part's), and tables share column names.
+        device = (col(Device.id), col(Device.site_id), *columns)
+        self.columns = tuple(c.label(f"d{n}") for n, c in enumerate(device))
         self.components, self.sites, self.parts = components, sites, parts
         self._statements: dict[tuple[Any, ...], Select[Any]] = {}
 
@@ -196,7 +199,7 @@ class DeviceBoard:
             order.append(col(Component.slot))
         if self.sites is not None:
             selected += [col(Site.id), *self.sites]
-        stmt = sa_select(*selected).select_from(page)
+        stmt = sa_select(*(c.label(f"c{n}") for n, c in enumerate(selected))).select_from(page)
         if self.components is not None or self.parts is not None:
             stmt = stmt.outerjoin(Component, col(Component.device_id) == page.c[0])
             stmt = stmt.outerjoin(Part, col(Part.id) == col(Component.part_id))
