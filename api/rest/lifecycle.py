@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import FieldRole, LoanReader, LoanRole, Reader, SessionDep, Staff, Stockkeeper
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep, IdempotencyRequired
-from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
+from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.lifecycle import loans, replacements, reservations
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reporting import fault_report as fault_report_data
@@ -19,18 +20,24 @@ from inventory_service.warehouse.spares_export import Lang
 from models.reservation import (
     LoanCreate,
     LoanRead,
-    LoanStatus,
     ReplacementCreate,
     ReplacementEditRead,
     ReplacementRead,
     ReplacementUpdate,
     ReservationCreate,
     ReservationRead,
-    ReservationStatus,
 )
 
 reservation_router = APIRouter(prefix="/reservations", tags=["lifecycle"])
 replacement_router = APIRouter(prefix="/replacements", tags=["lifecycle"])
+
+ReservationFilters = Annotated[
+    reservations.ReservationFilter, Depends(query_filters(reservations.ReservationFilter))
+]
+ReplacementFilters = Annotated[
+    replacements.ReplacementFilter, Depends(query_filters(replacements.ReplacementFilter))
+]
+LoanFilters = Annotated[loans.LoanFilter, Depends(query_filters(loans.LoanFilter))]
 
 
 @reservation_router.post("", status_code=201, response_model=ReservationRead)
@@ -46,23 +53,13 @@ def reserve(
 def list_reservations(
     session: SessionDep,
     actor: Staff,
-    status: ReservationStatus | None = None,
-    ticket: NameFilter = None,
-    engineer: NameFilter = None,
-    site_code: CodeFilter = None,
+    filters: ReservationFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[ReservationRead]:
     """Reservations by status, ticket, engineer or site (staff only)."""
     page = reservations.list_reservations(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        status=status,
-        ticket=ticket,
-        engineer=engineer,
-        site_code=site_code,
+        session, actor=actor, filters=filters, limit=limit, cursor=cursor
     )
     return PageOf[ReservationRead](items=page.items, next_cursor=page.next_cursor)
 
@@ -104,21 +101,13 @@ def record_replacement(
 def list_replacements(
     session: SessionDep,
     actor: Reader,
-    device_id: QueryId = None,
-    site_code: CodeFilter = None,
-    customer_code: CodeFilter = None,
+    filters: ReplacementFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[ReplacementRead]:
     """Replacements (a customer sees those on its own devices)."""
     page = replacements.list_replacements(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        device_id=device_id,
-        site_code=site_code,
-        customer_code=customer_code,
+        session, actor=actor, filters=filters, limit=limit, cursor=cursor
     )
     return PageOf[ReplacementRead](items=page.items, next_cursor=page.next_cursor)
 
@@ -202,24 +191,14 @@ def give_back(
 def list_loans(
     session: SessionDep,
     actor: LoanReader,
-    status: LoanStatus | None = None,
-    overdue: bool | None = None,
-    site_code: CodeFilter = None,
+    filters: LoanFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[LoanRead]:
     """Loans by status or site; `overdue=true` lists those out past their due date.
 
     A customer reads the loans to its own sites."""
-    page = loans.list_loans(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        status=status,
-        overdue=overdue,
-        site_code=site_code,
-    )
+    page = loans.list_loans(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
     return PageOf[LoanRead](items=page.items, next_cursor=page.next_cursor)
 
 

@@ -9,16 +9,15 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep
-from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, PathId, ShortFilter, page_of
+from api.schemas import CodePath, Cursor, Limit, PageOf, PathId, page_of
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import spares_export, spares_list, stock
 from inventory_service.warehouse import stocktakes as stocktakes_service
 from inventory_service.warehouse.spares_export import ExportFormat, Lang
-from models import UnitStatus
 from models.ledger import MovementRead
 from models.spare import (
-    Condition,
     SpareRead,
     SpareReceive,
     SpareScrap,
@@ -34,26 +33,7 @@ router = APIRouter(prefix="/spares", tags=["spares"])
 stocktakes = APIRouter(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
 
 
-def spare_filter(
-    part_number: CodeFilter = None,
-    warehouse_code: CodeFilter = None,
-    status: UnitStatus | None = None,
-    genuine: bool | None = None,
-    condition: Condition | None = None,
-    serial: ShortFilter = None,
-) -> stock.SpareFilter:
-    """The filters of the list, the summary and the export."""
-    return stock.SpareFilter(
-        part_number=part_number,
-        warehouse_code=warehouse_code,
-        status=status,
-        genuine=genuine,
-        condition=condition,
-        serial=serial,
-    )
-
-
-Filters = Annotated[stock.SpareFilter, Depends(spare_filter)]
+Filters = Annotated[stock.SpareFilter, Depends(query_filters(stock.SpareFilter))]
 
 
 @router.post("", status_code=201, response_model=SpareRead)

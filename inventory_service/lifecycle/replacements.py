@@ -50,6 +50,7 @@ from models import (
     Site,
     SpareUnit,
     UnitStatus,
+    bounds,
 )
 from models.base import utcnow
 from models.reservation import (
@@ -393,27 +394,34 @@ def get(session: Session, *, actor: Caller, replacement_id: int) -> ReplacementR
     return read_rows(session, [visible(session, actor, replacement_id)])[0]
 
 
+@dataclass(frozen=True, slots=True)
+class ReplacementFilter:
+    """The filters of the replacement list (None: any)."""
+
+    device_id: bounds.IdFilter = None
+    site_code: bounds.CodeFilter = None
+    customer_code: bounds.CodeFilter = None
+
+
 def list_replacements(
     session: Session,
     *,
     actor: Caller,
     limit: int,
     cursor: str | None,
-    device_id: int | None = None,
-    site_code: str | None = None,
-    customer_code: str | None = None,
+    filters: ReplacementFilter,
 ) -> Page[ReplacementRead]:
     """Replacements, scoped to the caller's customer."""
     stmt = policy.scope(select(Replacement), actor, col(Replacement.customer_id))
-    if device_id is not None:
-        stmt = stmt.where(Replacement.device_id == device_id)
-    if site_code is not None:
+    if filters.device_id is not None:
+        stmt = stmt.where(Replacement.device_id == filters.device_id)
+    if filters.site_code is not None:
         stmt = stmt.join(Site, col(Site.id) == col(Replacement.site_id)).where(
-            Site.code == site_code
+            Site.code == filters.site_code
         )
-    if customer_code is not None:
+    if filters.customer_code is not None:
         stmt = stmt.join(Customer, col(Customer.id) == col(Replacement.customer_id)).where(
-            Customer.code == customer_code
+            Customer.code == filters.customer_code
         )
     page = paginate(session, stmt, id_column=Replacement.id, limit=limit, cursor=cursor)
     return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
