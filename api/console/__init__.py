@@ -355,7 +355,7 @@ def coverage_page(
     cfg = get_settings()
     try:
         points = places.map_points(session, actor=caller)
-        result = coverage_service.coverage(
+        result = coverage_service.read(
             session, actor=caller, customer_code=customer_code or None, deadline_minutes=None
         )
     except DomainError as exc:

@@ -46,7 +46,7 @@ def reserve(
 ) -> object:
     """Hold the best genuine unit for a ticket (Idempotency-Key required)."""
     reservation = reservations.reserve(session, actor=actor, data=data)
-    return idem.respond(session, 201, reservations.read_rows(session, [reservation])[0])
+    return idem.respond(session, 201, reservations.reads(session, [reservation])[0])
 
 
 @reservation_router.get("", response_model=PageOf[ReservationRead])
@@ -76,7 +76,7 @@ def cancel(
 ) -> object:
     """Release the hold; a dispatched unit comes back to stock."""
     reservation = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
-    return idem.respond(session, 200, reservations.read_rows(session, [reservation])[0])
+    return idem.respond(session, 200, reservations.reads(session, [reservation])[0])
 
 
 @reservation_router.post("/{reservation_id}/dispatch", response_model=ReservationRead)
@@ -85,7 +85,7 @@ def dispatch(
 ) -> object:
     """The warehouse hands the unit over (unit → dispatched)."""
     reservation = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
-    return idem.respond(session, 200, reservations.read_rows(session, [reservation])[0])
+    return idem.respond(session, 200, reservations.reads(session, [reservation])[0])
 
 
 @replacement_router.post("", status_code=201, response_model=ReplacementRead)
@@ -94,7 +94,7 @@ def record_replacement(
 ) -> object:
     """Record a replacement confirmed by the customer and the engineer."""
     replacement = replacements.record(session, actor=actor, data=data)
-    return idem.respond(session, 201, replacements.read_rows(session, [replacement])[0])
+    return idem.respond(session, 201, replacements.reads(session, [replacement])[0])
 
 
 @replacement_router.get("", response_model=PageOf[ReplacementRead])
@@ -152,7 +152,7 @@ def patch_replacement(
 ) -> ReplacementRead:
     """Complete the fault record (times, confirmations and the swap never change: 422)."""
     row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
-    return replacements.read_rows(session, [row])[0]
+    return replacements.reads(session, [row])[0]
 
 
 @replacement_router.get("/{replacement_id}/edits", response_model=PageOf[ReplacementEditRead])
@@ -175,7 +175,7 @@ loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])
 def lend(data: LoanCreate, session: SessionDep, actor: LoanRole, idem: IdempotencyDep) -> object:
     """Lend a standby device (same vendor and model) in place of a failed one."""
     loan = loans.lend(session, actor=actor, data=data)
-    return idem.respond(session, 201, loans.read_rows(session, [loan])[0])
+    return idem.respond(session, 201, loans.reads(session, [loan])[0])
 
 
 @loan_router.post("/{loan_id}/return", response_model=LoanRead)
@@ -184,7 +184,7 @@ def give_back(
 ) -> object:
     """The standby comes back to the pool."""
     loan = loans.give_back(session, actor=actor, loan_id=loan_id)
-    return idem.respond(session, 200, loans.read_rows(session, [loan])[0])
+    return idem.respond(session, 200, loans.reads(session, [loan])[0])
 
 
 @loan_router.get("", response_model=PageOf[LoanRead])

@@ -175,7 +175,7 @@ def create_stocktake(
 ) -> object:
     """Compare the serials counted on the shelves with the books (a report; no unit changes)."""
     record = stocktakes_service.take(session, actor=actor, warehouse_code=code, data=data)
-    return idem.respond(session, 201, stocktakes_service.to_read(record, code))
+    return idem.respond(session, 201, stocktakes_service.read(record, code))
 
 
 @stocktakes.get("", response_model=PageOf[StocktakeRead])

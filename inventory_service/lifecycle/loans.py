@@ -138,7 +138,7 @@ def _overdue() -> ColumnElement[bool]:
     )
 
 
-def read_rows(session: Session, rows: list[Loan]) -> list[LoanRead]:
+def reads(session: Session, rows: list[Loan]) -> list[LoanRead]:
     """Loans as the API shows them."""
     sites = dict(
         session.exec(
@@ -174,7 +174,7 @@ def get(session: Session, *, actor: Caller, loan_id: int) -> LoanRead:
     loan = session.exec(_scoped(select(Loan).where(Loan.id == loan_id), actor)).first()
     if loan is None:
         raise NotFound(f"loan {loan_id} not found")
-    return read_rows(session, [loan])[0]
+    return reads(session, [loan])[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,4 +207,4 @@ def list_loans(
             Site.code == filters.site_code
         )
     page = paginate(session, stmt, id_column=Loan.id, limit=limit, cursor=cursor)
-    return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

@@ -101,7 +101,7 @@ def receive(
     return order
 
 
-def _read_rows(session: Session, orders: list[RepairOrder]) -> list[RepairRead]:
+def reads(session: Session, orders: list[RepairOrder]) -> list[RepairRead]:
     ids = {o.spare_id for o in orders}
     units = {
         unit_id: (serial, number)
@@ -121,7 +121,7 @@ def _read_rows(session: Session, orders: list[RepairOrder]) -> list[RepairRead]:
 
 def read(session: Session, order: RepairOrder) -> RepairRead:
     """The order as the API shows it."""
-    return _read_rows(session, [order])[0]
+    return reads(session, [order])[0]
 
 
 def get(session: Session, *, actor: Caller, repair_id: int) -> RepairRead:
@@ -163,4 +163,4 @@ def list_orders(
     if filters.spare_id is not None:
         stmt = stmt.where(RepairOrder.spare_id == filters.spare_id)
     page = paginate(session, stmt, id_column=RepairOrder.id, limit=limit, cursor=cursor)
-    return Page(items=_read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

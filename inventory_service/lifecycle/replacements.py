@@ -249,6 +249,33 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         reference=reference,
     )
     reservations.fulfil(session, reservation, actor=actor)
+    replacement = _replacement_row(
+        session,
+        actor=actor,
+        data=data,
+        reservation=reservation,
+        device=device,
+        installed=unit,
+        removed=removed_unit,
+        slot=slot,
+    )
+    session.add(replacement)
+    session.flush()
+    return replacement
+
+
+def _replacement_row(
+    session: Session,
+    *,
+    actor: Caller,
+    data: ReplacementCreate,
+    reservation: Reservation,
+    device: Device,
+    installed: SpareUnit,
+    removed: SpareUnit,
+    slot: str,
+) -> Replacement:
+    """The record: what was swapped where, the fault, both confirmations and the SLA clock."""
     site = session.get(Site, device.site_id)
     assert site is not None
     sla = clock(
@@ -258,7 +285,7 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         band_minutes=site.hub_band_minutes,
         deadline_minutes=get_settings().deadline_minutes,
     )
-    replacement = Replacement(
+    return Replacement(
         **data.model_dump(include=set(FAULT_RECORD_FIELDS)),
         **vars(sla),
         reservation_id=reservation.id or 0,
@@ -266,11 +293,11 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         site_id=site.id or 0,
         customer_id=site.customer_id,
         slot=slot,
-        installed_spare_id=unit.id or 0,
-        removed_spare_id=removed_unit.id or 0,
-        removed_serial=removed_serial,
-        installed_serial=unit.serial,
-        part_id=removed_part_id,
+        installed_spare_id=installed.id or 0,
+        removed_spare_id=removed.id or 0,
+        removed_serial=removed.serial,
+        installed_serial=installed.serial,
+        part_id=removed.part_id,
         reason=data.reason,
         fault_level=data.fault_level.value,
         fault_impact=data.fault_impact,
@@ -282,9 +309,6 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         engineer_confirmed_by=data.engineer_confirmed_by,
         actor=actor.actor,
     )
-    session.add(replacement)
-    session.flush()
-    return replacement
 
 
 def _utc(value: Any) -> Any:
@@ -358,7 +382,7 @@ def visible(session: Session, actor: Caller, replacement_id: int) -> Replacement
     return row
 
 
-def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead]:
+def reads(session: Session, rows: list[Replacement]) -> list[ReplacementRead]:
     """Replacements as the API shows them."""
     if not rows:
         return []
@@ -391,7 +415,7 @@ def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead
 
 def get(session: Session, *, actor: Caller, replacement_id: int) -> ReplacementRead:
     """One replacement (a customer sees only those on its own devices)."""
-    return read_rows(session, [visible(session, actor, replacement_id)])[0]
+    return reads(session, [visible(session, actor, replacement_id)])[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,4 +448,4 @@ def list_replacements(
             Customer.code == filters.customer_code
         )
     page = paginate(session, stmt, id_column=Replacement.id, limit=limit, cursor=cursor)
-    return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

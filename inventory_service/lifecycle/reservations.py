@@ -345,7 +345,7 @@ def fulfil(session: Session, reservation: Reservation, *, actor: Caller) -> None
     _move(session, reservation, R.FULFILLED, actor=actor)
 
 
-def read_rows(session: Session, rows: list[Reservation]) -> list[ReservationRead]:
+def reads(session: Session, rows: list[Reservation]) -> list[ReservationRead]:
     """Reservations as the API shows them (one query for the joined codes)."""
     if not rows:
         return []
@@ -392,7 +392,7 @@ def get(session: Session, *, actor: Caller, reservation_id: int) -> ReservationR
     reservation = session.get(Reservation, reservation_id)
     if reservation is None:
         raise NotFound(f"reservation {reservation_id} not found")
-    return read_rows(session, [reservation])[0]
+    return reads(session, [reservation])[0]
 
 
 def _status_filter(status: ReservationStatus) -> ColumnElement[bool]:
@@ -439,4 +439,4 @@ def list_reservations(
             Site.code == filters.site_code
         )
     page = paginate(session, stmt, id_column=Reservation.id, limit=limit, cursor=cursor)
-    return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)
