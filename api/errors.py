@@ -92,6 +92,14 @@ async def _settle_claim(request: Request, response: JSONResponse | None) -> None
         )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error raised in a route: 503 when the database is unavailable, else 500."""
+    found = unavailable(exc)
+    if found is None:
+        return await _masked(request, exc)
+    return await _unavailable(request, exc, found)
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on `app`."""
 
@@ -105,14 +113,8 @@ def install(app: FastAPI) -> None:
         await _settle_claim(request, response)
         return response
 
-    async def _database(request: Request, exc: Exception) -> JSONResponse:
-        found = unavailable(exc)
-        if found is None:
-            return await _masked(request, exc)
-        return await _unavailable(request, exc, found)
-
     for kind in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
-        app.add_exception_handler(kind, _database)
+        app.add_exception_handler(kind, _database_error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

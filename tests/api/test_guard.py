@@ -78,6 +78,21 @@ def test_an_anonymous_write_is_401_before_its_body_is_read(db: Database, path: s
     assert asked == []
 
 
+@pytest.mark.parametrize("path", [f"{API}/devices/import", f"{API}/customers", "/graphql"])
+def test_a_body_announced_over_the_cap_is_413_before_it_is_read(
+    db: Database, admin: dict[str, str], path: str
+) -> None:
+    over = int(get_settings().max_body_mb * 1024 * 1024) + 1
+    headers = [
+        (b"authorization", admin["Authorization"].encode()),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(over).encode()),
+    ]
+    status, asked = run_asgi(db, "POST", path, headers)
+    assert status == 413
+    assert asked == []
+
+
 def test_anonymous_import_is_401(client: TestClient) -> None:
     response = client.post(
         f"{API}/devices/import", files={"file": ("d.csv", b"site_code\n", "text/csv")}

@@ -114,9 +114,24 @@ def test_a_killed_server_loses_nothing_it_confirmed(committed_db: Database, back
     make_headers: TokenFactory = _token_factory(committed_db)
     headers = make_headers("engineer", name="crash-test")
     port = free_port()
+    keys = [f"crash-{i}" for i in range(KEYS)]
+    burst = _burst_then_kill(committed_db, port, headers, keys)
+    # The kill landed mid-burst: requests were in flight when it fell (their connections died
+    # with no answer), and keys were left that the server never answered, although there were
+    # units enough for every key.
+    assert burst.dropped, "no request was in flight when the server was killed"
+    assert len(burst.confirmed) < KEYS
+    assert burst.confirmed.keys().isdisjoint(burst.dropped | burst.refused)
+    with server(committed_db, port):
+        _retry_everything(committed_db, f"http://127.0.0.1:{port}", headers, keys, burst)
+    _check_the_books(committed_db, keys, burst)
+
+
+def _burst_then_kill(db: Database, port: int, headers: dict[str, str], keys: list[str]) -> Burst:
+    """Reserve one unit per key from 16 clients; kill -9 the server after `KILL_AFTER`
+    confirmations, and wait for every client to see the end of its request."""
     url = f"http://127.0.0.1:{port}"
     burst = Burst()
-    keys = [f"crash-{i}" for i in range(KEYS)]
 
     def fire(key: str) -> None:
         try:
@@ -133,7 +148,7 @@ def test_a_killed_server_loses_nothing_it_confirmed(committed_db: Database, back
             with burst.lock:
                 burst.confirmed[key] = answer.json()
 
-    with server(committed_db, port) as proc, ThreadPoolExecutor(max_workers=16) as pool:
+    with server(db, port) as proc, ThreadPoolExecutor(max_workers=16) as pool:
         futures = [pool.submit(fire, key) for key in keys]
         deadline = time.monotonic() + WAIT_SECONDS
         while len(burst.confirmed) < KILL_AFTER:
@@ -143,45 +158,47 @@ def test_a_killed_server_loses_nothing_it_confirmed(committed_db: Database, back
         os.kill(proc.pid, signal.SIGKILL)
         for future in futures:
             future.result(timeout=WAIT_SECONDS)
-    # The kill landed mid-burst: requests were in flight when it fell (their connections died
-    # with no answer), and keys were left that the server never answered, although there were
-    # units enough for every key.
-    assert burst.dropped, "no request was in flight when the server was killed"
-    assert len(burst.confirmed) < KEYS
-    assert burst.confirmed.keys().isdisjoint(burst.dropped | burst.refused)
+    return burst
 
-    with server(committed_db, port):
-        # Nothing confirmed is lost: each confirmed reservation is there, active, on its unit.
-        for key, seen in burst.confirmed.items():
-            got = httpx.get(f"{url}/api/v1/reservations/{seen['id']}", headers=headers)
-            assert got.status_code == 200
-            assert got.json() == seen
-            assert reserve(url, headers, key, key).json() == seen  # the retry: the first answer
-        # Every key retried: an answer, or `idempotency_in_progress` for a key whose request
-        # died after claiming it (its work cannot have committed).
-        in_progress = set()
-        for key in keys:
-            retry = reserve(url, headers, key, key)
-            if retry.status_code == 409:
-                assert retry.json()["error"]["code"] == "idempotency_in_progress"
-                in_progress.add(key)
-            else:
-                assert retry.status_code == 201, retry.text
-        assert in_progress <= burst.dropped
-        with committed_db.transaction(write=False) as session:
-            booked = set(session.exec(select(Reservation.ticket)).all())
-        assert booked.isdisjoint(in_progress)
-        # Their lease runs out (2 minutes, here aged by hand): the retry then books them once.
-        with committed_db.transaction() as session:
-            session.exec(  # type: ignore[call-overload]
-                update(IdempotencyRecord)
-                .where(col(IdempotencyRecord.status_code).is_(None))
-                .values(created_at=utcnow() - timedelta(minutes=3))
-            )
-        for key in in_progress:
-            assert reserve(url, headers, key, key).status_code == 201
 
-    with committed_db.transaction(write=False) as session:
+def _retry_everything(
+    db: Database, url: str, headers: dict[str, str], keys: list[str], burst: Burst
+) -> None:
+    """On the restarted server: nothing confirmed is lost, and every key retried books once."""
+    # Each confirmed reservation is there as it was answered; its retry is the first answer.
+    for key, seen in burst.confirmed.items():
+        got = httpx.get(f"{url}/api/v1/reservations/{seen['id']}", headers=headers)
+        assert got.status_code == 200
+        assert got.json() == seen
+        assert reserve(url, headers, key, key).json() == seen
+    # Every key retried: an answer, or `idempotency_in_progress` for a key whose request
+    # died after claiming it (its work cannot have committed).
+    in_progress = set()
+    for key in keys:
+        retry = reserve(url, headers, key, key)
+        if retry.status_code == 409:
+            assert retry.json()["error"]["code"] == "idempotency_in_progress"
+            in_progress.add(key)
+        else:
+            assert retry.status_code == 201, retry.text
+    assert in_progress <= burst.dropped
+    with db.transaction(write=False) as session:
+        booked = set(session.exec(select(Reservation.ticket)).all())
+    assert booked.isdisjoint(in_progress)
+    # Their lease runs out (2 minutes, here aged by hand): the retry then books them once.
+    with db.transaction() as session:
+        session.exec(  # type: ignore[call-overload]
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.status_code).is_(None))
+            .values(created_at=utcnow() - timedelta(minutes=3))
+        )
+    for key in in_progress:
+        assert reserve(url, headers, key, key).status_code == 201
+
+
+def _check_the_books(db: Database, keys: list[str], burst: Burst) -> None:
+    """Every key booked exactly once, each on its own unit, each with its one ledger row."""
+    with db.transaction(write=False) as session:
         assert ledger.verify(session) == []
         tickets = session.exec(select(Reservation.ticket)).all()
         reserved_units = session.exec(
@@ -195,6 +212,5 @@ def test_a_killed_server_loses_nothing_it_confirmed(committed_db: Database, back
             held = session.get(Reservation, seen["id"])
             assert held is not None
             assert (held.ticket, held.status, held.spare_id) == (key, "active", seen["spare_id"])
-    # every key booked exactly once, each on its own unit, each with its one ledger row
     assert sorted(tickets) == sorted(keys)
     assert reserved_units == reserved_rows == distinct_units == KEYS
