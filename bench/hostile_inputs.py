@@ -6,12 +6,13 @@ Serves the app (`inventory-service serve`, production settings, SQLite in a temp
 directory, 127.0.0.1 only) and measures, from the client:
 - the cost bomb of issue 13 from a customer token: time to the `query_too_complex` answer
   (median and worst of `--rounds`), alone and as 30 aliases;
-- `/healthz` latency while 4 clients send 30-alias cost bombs back to back;
+- `/healthz` latency alone, then while 4 clients send 30-alias cost bombs back to back;
 - the zip bomb (an .xlsx of ~0.4 MB whose shared strings unpack to `--unpacked-mb` MB) posted
   to `/api/v1/devices/import`: time to the 413, and the server's peak RSS growth (VmHWM from
   /proc, read before and after; the server has imported a small workbook first, so openpyxl
   and the import path are warm).
-Prints a Markdown table. The server is stopped at the end, whatever happens.
+Prints the machine's load average and a Markdown table (about 20 s). The server is stopped at
+the end, whatever happens.
 """
 
 from __future__ import annotations
@@ -181,7 +182,30 @@ def cost_bombs(base: str, customer: str, rounds: int) -> list[str]:
     return rows
 
 
-def health_under_bombs(base: str, customer: str, seconds: float = 5.0) -> str:
+def probe_health(base: str, seconds: float) -> list[float]:
+    """`/healthz` latencies, one probe every 50 ms for `seconds`."""
+    latencies = []
+    with httpx.Client(base_url=base, timeout=60) as http:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            elapsed, answer = timed(lambda: http.get("/healthz"))
+            assert answer.status_code == 200
+            latencies.append(elapsed)
+            time.sleep(0.05)
+    return sorted(latencies)
+
+
+def spread(latencies: list[float]) -> str:
+    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+    return (
+        f"median {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
+        f"worst {latencies[-1] * 1000:.1f} ms"
+    )
+
+
+def health_under_bombs(base: str, customer: str, seconds: float = 5.0) -> list[str]:
+    """`/healthz` alone, then while 4 clients send 30-alias bombs back to back."""
+    alone = probe_health(base, 2.0)
     stop = threading.Event()
     refused = [0]
 
@@ -195,24 +219,17 @@ def health_under_bombs(base: str, customer: str, seconds: float = 5.0) -> str:
     threads = [threading.Thread(target=attacker) for _ in range(4)]
     for thread in threads:
         thread.start()
-    latencies = []
-    with httpx.Client(base_url=base, timeout=60) as http:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            elapsed, answer = timed(lambda: http.get("/healthz"))
-            assert answer.status_code == 200
-            latencies.append(elapsed)
-            time.sleep(0.05)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    return (
+    try:
+        latencies = probe_health(base, seconds)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    return [
+        f"| `/healthz` alone ({len(alone)} probes) | {spread(alone)} |",
         f"| `/healthz` while 4 clients send 30-alias bombs ({refused[0]} refused in "
-        f"{seconds:.0f} s) | median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 {p99 * 1000:.1f} ms, worst {latencies[-1] * 1000:.1f} ms |"
-    )
+        f"{seconds:.0f} s, {len(latencies)} probes) | {spread(latencies)} |",
+    ]
 
 
 def small_workbook() -> bytes:
@@ -259,13 +276,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--unpacked-mb", type=int, default=400)
     args = parser.parse_args()
+    load_before = " ".join(f"{n:.1f}" for n in os.getloadavg()[:2])
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
         url = f"sqlite:///{tmp}/hostile.db"
         admin, customer = prepare(url)
         with server(url, Path(tmp) / "server.log") as (base, pid):
             rows = cost_bombs(base, customer, args.rounds)
-            rows.append(health_under_bombs(base, customer))
+            rows += health_under_bombs(base, customer)
             rows += zip_bomb(base, pid, admin, Path(tmp) / "bomb.xlsx", args.unpacked_mb)
+    one, five, _ = os.getloadavg()
+    print(f"load average before: {load_before}; after: {one:.1f} {five:.1f}")
     print("| Hostile input | Measured |")
     print("| --- | --- |")
     for row in rows:
