@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.console import i18n, svg
 from api.deps import DatabaseDep, SessionDep, caller_of
 from api.web import CONSOLE_POLICY, self_only, templates
+from inventory_service import policy
 from inventory_service.assets import devices, places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import (
@@ -29,18 +30,18 @@ from inventory_service.platform.errors import (
     ValidationFailed,
 )
 from inventory_service.platform.settings import get_settings
+from inventory_service.policy import Operation
 from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
 from inventory_service.reporting import periods, report_tables, reports, reports_export
 from inventory_service.reporting.periods import default_month
 from inventory_service.warehouse import spares_export, spares_list, stock
-from models import Role, UnitStatus
+from models import UnitStatus
 
 COOKIE: Final = "inventory_console"
 LANG_COOKIE: Final = "inventory_console_lang"
 PAGE_SIZE: Final = 100
 SPARE_STATUSES: Final = tuple(UnitStatus)
-REPORT_ROLES: Final = frozenset({Role.ADMIN, Role.REPORTER, Role.CUSTOMER})
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -93,7 +94,7 @@ def page(
             "caller": caller,
             "path": request.url.path,
             "switch_lang": f"/console/lang/{other}?{urlencode({'next': here})}",
-            "report_allowed": caller is not None and caller.role in REPORT_ROLES,
+            "report_allowed": caller is not None and policy.allows(caller, Operation.READ_REPORTS),
             **context,
         },
         status_code=status_code,
@@ -402,8 +403,6 @@ def report_page(
     """月报: the month's replacement summary with the XLSX's charts, drawn as SVG."""
     chosen = month or default_month()
     try:
-        if caller.role not in REPORT_ROLES:
-            raise Forbidden(f"role {caller.role.value!r} may not do this")
         report = reports.report_data(
             session, actor=caller, period=periods.parse_period(month=chosen)
         )
@@ -434,8 +433,6 @@ def report_export_file(
     format: Annotated[reports_export.ReportFormat, Query()] = reports_export.ReportFormat.XLSX,
 ) -> Response:
     """The month's report as the API exports it (XLSX with charts, or CSV)."""
-    if caller.role not in REPORT_ROLES:
-        raise Forbidden(f"role {caller.role.value!r} may not do this")
     report = reports.report_data(session, actor=caller, period=periods.parse_period(month=month))
     file_lang = spares_export.Lang(lang)
     name = reports_export.filename(report, format, file_lang)

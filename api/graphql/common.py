@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -12,30 +12,12 @@ from strawberry.types import Info
 from api.graphql import loaders
 from api.graphql.context import Context
 from api.surface import graphql_error
-from inventory_service.assets import places
 from inventory_service.platform.errors import NotFound, ValidationFailed
 from models import bounds
 from models.device import DeviceRead
-from models.place import SiteRead
 
 Ctx = Info[Context, None]
 T = TypeVar("T")
-
-
-def sites_page(session: Any, **kwargs: Any) -> Any:
-    page = places.list_sites(session, **kwargs)
-    codes = places.customer_codes(session, {s.customer_id for s in page.items})
-    items = [
-        SiteRead.model_validate(s.model_dump() | {"customer_code": codes[s.customer_id]})
-        for s in page.items
-    ]
-    return items, page.next_cursor
-
-
-def site_read(session: Any, **kwargs: Any) -> SiteRead:
-    site = places.get_site(session, **kwargs)
-    code = places.customer_codes(session, {site.customer_id})[site.customer_id]
-    return SiteRead.model_validate(site.model_dump() | {"customer_code": code})
 
 
 async def prefetch_device_relations(info: Ctx, devices: list[DeviceRead], *path: str) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from api.deps import Admin, Reader, SessionDep
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep
-from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, page_of
+from api.schemas import CodePath, Cursor, Limit, PageOf, page_of
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.place import CustomerCreate, CustomerRead
@@ -23,17 +26,20 @@ def create_customer(
     return idem.respond(session, 201, CustomerRead.model_validate(customer))
 
 
+CustomerFilters = Annotated[places.CustomerFilter, Depends(query_filters(places.CustomerFilter))]
+
+
 @router.get("", response_model=PageOf[CustomerRead])
 def list_customers(
     session: SessionDep,
     actor: Reader,
-    code: CodeFilter = None,
+    filters: CustomerFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[CustomerRead]:
     """Customers the caller may see (a customer token sees only itself)."""
-    page = places.list_customers(session, actor=actor, limit=limit, cursor=cursor, code=code)
-    return page_of(page, CustomerRead.model_validate)
+    page = places.list_customers(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
+    return page_of(page, lambda item: item)
 
 
 @router.get("/{code}", response_model=CustomerRead)

@@ -10,13 +10,14 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import FieldRole, Reader, Registrar, SessionDep, read_json
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep, _body
-from api.schemas import CodeFilter, Cursor, Limit, PageOf, PathId, ShortFilter, SlotPath
+from api.schemas import Cursor, Limit, PageOf, PathId, SlotPath
 from inventory_service.assets import device_import, devices, register
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus, bounds
+from models import bounds
 from models.base import Reference as ReferenceText
 from models.device import (
     ComponentInstall,
@@ -136,51 +137,18 @@ def import_devices(
     return idem.respond(session, 201, ImportResult(imported=count))
 
 
+DeviceFilters = Annotated[devices.DeviceFilter, Depends(query_filters(devices.DeviceFilter))]
+
+
 @router.get("", response_model=PageOf[DeviceRead])
 async def list_devices(
     request: Request,
     actor: Reader,
-    serial: Annotated[
-        str | None,
-        Query(
-            max_length=bounds.SHORT, description="The device's serial or an installed component's."
-        ),
-    ] = None,
-    site_code: CodeFilter = None,
-    model: ShortFilter = None,
-    status: DeviceStatus | None = None,
-    customer_code: CodeFilter = None,
-    firmware_version: ShortFilter = None,
-    patch_level: ShortFilter = None,
-    vendor: ShortFilter = None,
-    patch_level_below: Annotated[
-        str | None,
-        Query(
-            max_length=bounds.SHORT,
-            description=(
-                "Devices whose patch level is below this one in natural version order: runs of "
-                "digits compare as numbers, runs of letters case-insensitively, other characters "
-                "only separate runs, a number sorts before letters, a prefix before its "
-                "extensions (V800R021C10SPC90 < V800R021C10SPC600 < V800R022C00; 7.3 < 7.3.2). "
-                "Devices without a patch level are not listed."
-            ),
-        ),
-    ] = None,
+    filters: DeviceFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
     """Devices the caller may see, with their components, filtered."""
-    filters = devices.DeviceFilter(
-        serial=serial,
-        site_code=site_code,
-        model=model,
-        status=status,
-        customer_code=customer_code,
-        firmware_version=firmware_version,
-        patch_level=patch_level,
-        vendor=vendor,
-        patch_level_below=patch_level_below,
-    )
 
     def answer(session: Session) -> PageOf[DeviceRead]:
         page = devices.list_(session, actor=actor, filters=filters, limit=limit, cursor=cursor)

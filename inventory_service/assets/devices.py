@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
+from pydantic import Field
 from sqlalchemy import Integer, Select, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -27,10 +28,9 @@ from inventory_service.platform.pagination import (
     Page,
     check_limit,
     decode_cursor,
-    encode_cursor,
     paginate,
 )
-from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site
+from models import Component, Customer, Device, DeviceHistory, DeviceStatus, Part, Site, bounds
 from models.device import ComponentRead, DeviceHistoryRead, DeviceRead
 
 _DEVICE_COLUMNS: Final = (
@@ -68,17 +68,39 @@ _READ_FIELDS: Final = (
 )
 
 
+Code = Annotated[str | None, Field(max_length=bounds.CODE)]
+Short = Annotated[str | None, Field(max_length=bounds.SHORT)]
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceFilter:
-    serial: str | None = None
-    site_code: str | None = None
-    model: str | None = None
+    """The filters of the device list (None: any)."""
+
+    serial: Annotated[
+        str | None,
+        Field(
+            max_length=bounds.SHORT, description="The device's serial or an installed component's."
+        ),
+    ] = None
+    site_code: Code = None
+    model: Short = None
     status: DeviceStatus | None = None
-    customer_code: str | None = None
-    firmware_version: str | None = None
-    patch_level: str | None = None
-    vendor: str | None = None
-    patch_level_below: str | None = None
+    customer_code: Code = None
+    firmware_version: Short = None
+    patch_level: Short = None
+    vendor: Short = None
+    patch_level_below: Annotated[
+        str | None,
+        Field(
+            max_length=bounds.SHORT,
+            description=(
+                "Devices whose patch level is below this one in natural version order: runs of "
+                "digits compare as numbers, letters case-insensitively, a number sorts before "
+                "letters, a prefix before its extensions (V800R021C10SPC90 < V800R021C10SPC600 "
+                "< V800R022C00; 7.3 < 7.3.2). Devices without a patch level are not listed."
+            ),
+        ),
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +200,6 @@ def get(session: Session, *, actor: Caller, device_id: int) -> DeviceView:
     return views(session, [row])[0]
 
 
-_SCAN_BATCH: Final = 1000  # rows read at a time when a filter is applied in Python
 _OWNER: Final = aliased(Component)
 # The hot path (PERFORMANCE.md: lookups by serial): one statement, built once, columns only;
 # the device by its serial or by an installed component's (two unique-index probes), its
@@ -251,27 +272,18 @@ def list_(
             [] if after is not None else find_by_serial(session, actor=actor, serial=filters.serial)
         )
         return Page(items=found[:limit], next_cursor=None)
-    stmt = _filtered(scoped(device_rows(), actor), filters)
     bound = filters.patch_level_below
-    if bound is None:
-        if after is not None:
-            stmt = stmt.where(col(Device.id) > after)
-        rows = list(session.execute(stmt.order_by(col(Device.id)).limit(limit + 1)).all())
-    else:
-        # Version order is not SQL order: read in id order and keep the rows below the bound.
-        rows = []
-        while len(rows) <= limit:
-            batch_stmt = stmt if after is None else stmt.where(col(Device.id) > after)
-            batch = session.execute(batch_stmt.order_by(col(Device.id)).limit(_SCAN_BATCH)).all()
-            rows += [r for r in batch if is_below(r[9], bound)]
-            if len(batch) < _SCAN_BATCH:
-                break
-            after = batch[-1][0]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=views(session, rows),
-        next_cursor=encode_cursor(rows[-1][0]) if more and rows else None,
+    return paginate(
+        session,
+        _filtered(scoped(device_rows(), actor), filters),
+        id_column=col(Device.id),
+        limit=limit,
+        cursor=cursor,
+        to_items=lambda rows: views(session, rows),
+        id_of=lambda view: view.device.id,
+        # Version order is not SQL order: the rows below the bound are kept in Python.
+        keep=None if bound is None else (lambda row: is_below(row[9], bound)),
+        row_id=lambda row: row[0],
     )
 
 

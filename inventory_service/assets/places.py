@@ -11,7 +11,9 @@ service runs it at start-up).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -23,9 +25,49 @@ from inventory_service.platform.pagination import Page, paginate
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.bands import band_minutes
 from inventory_service.reach.geo import distance_km
-from models import Customer, Site, Warehouse
+from models import Customer, Site, Warehouse, bounds
 from models.base import utcnow
-from models.place import CustomerCreate, SiteCreate, SiteUpdate, WarehouseCreate
+from models.place import (
+    CustomerCreate,
+    CustomerRead,
+    SiteCreate,
+    SiteRead,
+    SiteUpdate,
+    WarehouseCreate,
+    WarehouseKind,
+    WarehouseRead,
+)
+
+Code = Annotated[str | None, Field(max_length=bounds.CODE)]
+Short = Annotated[str | None, Field(max_length=bounds.SHORT)]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilter:
+    """The filters of the customer list (None: any)."""
+
+    code: Code = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFilter:
+    """The filters of the site list (None: any)."""
+
+    customer_code: Code = None
+    city: Short = None
+    hub_band_minutes: Annotated[
+        int | None, Field(description="The site's on-site response band from the hub (minutes).")
+    ] = None
+    covered: Annotated[
+        bool | None, Field(description="Within the last band from the hub (false: not covered).")
+    ] = None
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseFilter:
+    """The filters of the warehouse list (None: any)."""
+
+    kind: WarehouseKind | None = None
 
 
 def create_customer(session: Session, *, actor: Caller, data: CustomerCreate) -> Customer:
@@ -43,13 +85,26 @@ def create_customer(session: Session, *, actor: Caller, data: CustomerCreate) ->
 
 
 def list_customers(
-    session: Session, *, actor: Caller, limit: int, cursor: str | None, code: str | None = None
-) -> Page[Customer]:
+    session: Session,
+    *,
+    actor: Caller,
+    filters: CustomerFilter,
+    limit: int,
+    cursor: str | None,
+) -> Page[CustomerRead]:
     """Customers visible to the caller, by id."""
     stmt = policy.scope(select(Customer), actor, col(Customer.id))
-    if code is not None:
-        stmt = stmt.where(Customer.code == code)
-    return paginate(session, stmt, id_column=Customer.id, limit=limit, cursor=cursor)
+    if filters.code is not None:
+        stmt = stmt.where(Customer.code == filters.code)
+    return paginate(
+        session,
+        stmt,
+        id_column=Customer.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=CustomerRead.model_validate,
+        id_of=lambda c: c.id,
+    )
 
 
 def get_customer(session: Session, *, actor: Caller, code: str) -> Customer:
@@ -125,34 +180,43 @@ def get_site(session: Session, *, actor: Caller, code: str) -> Site:
     return site
 
 
+def read_site(session: Session, *, actor: Caller, code: str) -> SiteRead:
+    """One site as the surfaces show it, if the caller may see it."""
+    return site_reads(session, [get_site(session, actor=actor, code=code)])[0]
+
+
 def list_sites(
     session: Session,
     *,
     actor: Caller,
+    filters: SiteFilter,
     limit: int,
     cursor: str | None,
-    customer_code: str | None = None,
-    city: str | None = None,
-    band_minutes_: int | None = None,
-    covered: bool | None = None,
-) -> Page[Site]:
+) -> Page[SiteRead]:
     """Sites visible to the caller, filtered by customer, city and on-site band."""
     stmt = _site_scope(select(Site), actor)
-    if customer_code is not None:
+    if filters.customer_code is not None:
         stmt = stmt.join(Customer, col(Customer.id) == col(Site.customer_id)).where(
-            Customer.code == customer_code
+            Customer.code == filters.customer_code
         )
-    if city is not None:
-        stmt = stmt.where(Site.city == city)
-    if band_minutes_ is not None:
-        stmt = stmt.where(Site.hub_band_minutes == band_minutes_)
-    if covered is not None:
-        stmt = stmt.where(
-            col(Site.hub_band_minutes).is_not(None)
-            if covered
-            else col(Site.hub_band_minutes).is_(None)
-        )
-    return paginate(session, stmt, id_column=Site.id, limit=limit, cursor=cursor)
+    if filters.city is not None:
+        stmt = stmt.where(Site.city == filters.city)
+    if filters.hub_band_minutes is not None:
+        stmt = stmt.where(Site.hub_band_minutes == filters.hub_band_minutes)
+    if filters.covered is not None:
+        band = col(Site.hub_band_minutes)
+        stmt = stmt.where(band.is_not(None) if filters.covered else band.is_(None))
+    page = paginate(session, stmt, id_column=Site.id, limit=limit, cursor=cursor)
+    return Page(items=site_reads(session, page.items), next_cursor=page.next_cursor)
+
+
+def site_reads(session: Session, rows: list[Site]) -> list[SiteRead]:
+    """Sites as the surfaces show them (with their customer's code), in the given order."""
+    codes = customer_codes(session, {s.customer_id for s in rows})
+    return [
+        SiteRead.model_validate(s.model_dump() | {"customer_code": codes[s.customer_id]})
+        for s in rows
+    ]
 
 
 def customer_codes(session: Session, customer_ids: set[int]) -> dict[int, str]:
@@ -196,13 +260,25 @@ def get_warehouse(session: Session, *, code: str) -> Warehouse:
 
 
 def list_warehouses(
-    session: Session, *, limit: int, cursor: str | None, kind: str | None = None
-) -> Page[Warehouse]:
+    session: Session,
+    *,
+    filters: WarehouseFilter,
+    limit: int,
+    cursor: str | None,
+) -> Page[WarehouseRead]:
     """Warehouses, filtered by kind."""
     stmt = select(Warehouse)
-    if kind is not None:
-        stmt = stmt.where(Warehouse.kind == kind)
-    return paginate(session, stmt, id_column=Warehouse.id, limit=limit, cursor=cursor)
+    if filters.kind is not None:
+        stmt = stmt.where(Warehouse.kind == filters.kind.value)
+    return paginate(
+        session,
+        stmt,
+        id_column=Warehouse.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=WarehouseRead.model_validate,
+        id_of=lambda w: w.id,
+    )
 
 
 def recompute_hub_distances(session: Session) -> int:

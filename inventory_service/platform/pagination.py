@@ -54,6 +54,10 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+SCAN_BATCH = 1000
+"""Rows read per statement while a `keep` predicate filters a page in Python."""
+
+
 @overload
 def paginate(
     session: Session,
@@ -79,6 +83,21 @@ def paginate(
 ) -> Page[U]: ...
 
 
+@overload
+def paginate(
+    session: Session,
+    stmt: Any,
+    *,
+    id_column: ColumnElement[Any] | Any,
+    limit: int,
+    cursor: str | None,
+    to_items: Callable[[list[Any]], list[U]],
+    id_of: Callable[[U], int],
+    keep: Callable[[Any], bool] | None = None,
+    row_id: Callable[[Any], int] | None = None,
+) -> Page[U]: ...
+
+
 def paginate(
     session: Session,
     stmt: Any,
@@ -87,21 +106,58 @@ def paginate(
     limit: int,
     cursor: str | None,
     to_item: Callable[[Any], Any] | None = None,
+    to_items: Callable[[list[Any]], list[Any]] | None = None,
     id_of: Callable[[Any], int] | None = None,
+    keep: Callable[[Any], bool] | None = None,
+    row_id: Callable[[Any], int] | None = None,
 ) -> Page[Any]:
-    """Run `stmt` ordered by `id_column`, one page after `cursor`; `to_item` converts each row.
+    """Run `stmt` ordered by `id_column`, one page after `cursor`; convert the rows.
 
-    The one keyset helper of the service: every list pages through it. The next cursor is the
-    id of the page's last item (`id_of(item)`, by default `item.id`).
+    The one keyset helper of the service: every list pages through it. `to_item` converts
+    each row, `to_items` a page of rows at once (one query for their relations). With `keep`,
+    rows are read in id order in batches and only those it keeps fill the page (a filter SQL
+    cannot state, e.g. natural version order); `row_id` reads a row's id. The next cursor is
+    the id of the page's last item (`id_of(item)`, by default `item.id`).
     """
     check_limit(limit)
     after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(id_column > after)
-    rows = list(session.exec(stmt.order_by(id_column).limit(limit + 1)).all())
+    if keep is None:
+        if after is not None:
+            stmt = stmt.where(id_column > after)
+        rows = list(session.exec(stmt.order_by(id_column).limit(limit + 1)).all())
+    else:
+        rows = _scan(session, stmt, id_column, after, limit + 1, keep, row_id or _id)
     more = len(rows) > limit
-    items = [to_item(row) for row in rows[:limit]] if to_item else rows[:limit]
-    get_id = id_of or (lambda item: item.id)
+    rows = rows[:limit]
+    if to_items is not None:
+        items = to_items(rows)
+    else:
+        items = [to_item(row) for row in rows] if to_item else rows
+    get_id = id_of or _id
     return Page(
         items=items, next_cursor=encode_cursor(get_id(items[-1])) if more and items else None
     )
+
+
+def _id(item: Any) -> int:
+    return int(item.id)
+
+
+def _scan(
+    session: Session,
+    stmt: Any,
+    id_column: Any,
+    after: int | None,
+    want: int,
+    keep: Callable[[Any], bool],
+    row_id: Callable[[Any], int],
+) -> list[Any]:
+    kept: list[Any] = []
+    while len(kept) < want:
+        batch_stmt = stmt if after is None else stmt.where(id_column > after)
+        batch = list(session.exec(batch_stmt.order_by(id_column).limit(SCAN_BATCH)).all())
+        kept += [row for row in batch if keep(row)]
+        if len(batch) < SCAN_BATCH:
+            break
+        after = row_id(batch[-1])
+    return kept[:want]

@@ -374,6 +374,7 @@ def report_data(
     progress: bool = False,
 ) -> ReportData:
     """The replacements of `period` the caller may see, and their summary (compact rows)."""
+    policy.authorize(actor, policy.Operation.READ_REPORTS)
     cfg = get_settings()
     zone = ZoneInfo(cfg.time_zone)
     customer_id = _scope_customer(session, actor, customer_code)

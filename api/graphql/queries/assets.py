@@ -2,39 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 
+from api.filters import graphql_filters
 from api.graphql import types as t
-from api.graphql.common import (
-    Ctx,
-    int_id,
-    or_none,
-    prefetch_device_relations,
-    site_read,
-    sites_page,
-)
+from api.graphql.common import Ctx, int_id, or_none, prefetch_device_relations
 from inventory_service.assets import devices, places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models import DeviceStatus
-from models.place import CustomerRead, WarehouseRead
+from models.place import CustomerRead
 
 
 @strawberry.type
 class AssetsQuery:
     @strawberry.field(description="Customers the caller may see.")
+    @graphql_filters(places.CustomerFilter)
     async def customers(
         self,
         info: Ctx,
-        code: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Customer]:
         ctx = info.context
         page = await ctx.run(
-            places.list_customers, actor=ctx.caller, code=code, limit=limit, cursor=cursor
+            places.list_customers, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
-        items = [t.convert(t.Customer, CustomerRead.model_validate(c)) for c in page.items]
+        items = [t.convert(t.Customer, c) for c in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="One customer by code (null when not visible).")
@@ -49,30 +45,27 @@ class AssetsQuery:
         return t.convert(t.Customer, CustomerRead.model_validate(found))
 
     @strawberry.field(description="Sites the caller may see.")
+    @graphql_filters(places.SiteFilter)
     async def sites(
         self,
         info: Ctx,
-        customer_code: str | None = None,
-        city: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Site]:
         ctx = info.context
-        items, next_cursor = await ctx.run(
-            sites_page,
-            actor=ctx.caller,
-            customer_code=customer_code,
-            city=city,
-            limit=limit,
-            cursor=cursor,
+        page = await ctx.run(
+            places.list_sites, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
-        return t.Page(items=[t.convert(t.Site, s) for s in items], next_cursor=next_cursor)
+        return t.Page(
+            items=[t.convert(t.Site, s) for s in page.items], next_cursor=page.next_cursor
+        )
 
     @strawberry.field(description="One site by code (null when not visible).")
     async def site(self, info: Ctx, code: str) -> t.Site | None:
         ctx = info.context
         try:
-            found = await ctx.run(site_read, actor=ctx.caller, code=code)
+            found = await ctx.run(places.read_site, actor=ctx.caller, code=code)
         except GraphQLError as exc:
             if (exc.extensions or {}).get("code") == "not_found":
                 return None
@@ -80,15 +73,18 @@ class AssetsQuery:
         return t.convert(t.Site, found)
 
     @strawberry.field(description="Warehouses (stocking points).")
+    @graphql_filters(places.WarehouseFilter, graphql_types={"kind": str | None})
     async def warehouses(
         self,
         info: Ctx,
-        kind: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Warehouse]:
-        page = await info.context.run(places.list_warehouses, kind=kind, limit=limit, cursor=cursor)
-        items = [t.convert(t.Warehouse, WarehouseRead.model_validate(w)) for w in page.items]
+        page = await info.context.run(
+            places.list_warehouses, filters=filters, limit=limit, cursor=cursor
+        )
+        items = [t.convert(t.Warehouse, w) for w in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="One device with its components (null when not visible).")
@@ -101,33 +97,15 @@ class AssetsQuery:
         return t.convert(t.Device, found.device)
 
     @strawberry.field(description="Devices the caller may see, as `GET /devices` lists them.")
+    @graphql_filters(devices.DeviceFilter)
     async def devices(
         self,
         info: Ctx,
-        serial: str | None = None,
-        site_code: str | None = None,
-        status: DeviceStatus | None = None,
-        model: str | None = None,
-        vendor: str | None = None,
-        customer_code: str | None = None,
-        firmware_version: str | None = None,
-        patch_level: str | None = None,
-        patch_level_below: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Device]:
         ctx = info.context
-        filters = devices.DeviceFilter(
-            serial=serial,
-            site_code=site_code,
-            model=model,
-            status=status,
-            customer_code=customer_code,
-            firmware_version=firmware_version,
-            patch_level=patch_level,
-            vendor=vendor,
-            patch_level_below=patch_level_below,
-        )
         page = await ctx.run(
             devices.list_, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
