@@ -99,6 +99,7 @@ FieldRole = Annotated[Caller, permit(Operation.FIELD_WORK)]
 Registrar = Annotated[Caller, permit(Operation.REGISTER)]
 LoanRole = Annotated[Caller, permit(Operation.LEND)]
 ReportReader = Annotated[Caller, permit(Operation.READ_REPORTS)]
+LoanReader = Annotated[Caller, permit(Operation.READ_LOANS)]
 
 
 async def read_json(request: Request, answer: Callable[[Session], BaseModel]) -> Response:

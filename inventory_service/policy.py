@@ -38,6 +38,7 @@ class Operation(StrEnum):
     REGISTER = "register"  # the device register's writes
     LEND = "lend"  # standby loans
     READ_REPORTS = "read_reports"  # the replacement report (customers: their own)
+    READ_LOANS = "read_loans"  # standby loans (customers: those to their own sites)
 
 
 R = Role
@@ -51,6 +52,7 @@ ALLOWED: Final[Mapping[Operation, frozenset[Role]]] = {
     Operation.REGISTER: frozenset({R.ADMIN, R.DISPATCHER}),
     Operation.LEND: frozenset({R.ADMIN, R.DISPATCHER, R.WAREHOUSE}),
     Operation.READ_REPORTS: frozenset({R.ADMIN, R.REPORTER, R.CUSTOMER}),
+    Operation.READ_LOANS: _STAFF | {R.CUSTOMER},
 }
 assert set(ALLOWED) == set(Operation), "every operation has its roles"
 

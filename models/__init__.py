@@ -5,7 +5,7 @@ from models.base import metadata
 from models.device import Component, Device, DeviceHistory, DeviceStatus
 from models.idempotency import IdempotencyRecord
 from models.ledger import Movement
-from models.part import Part
+from models.part import Part, PartAlternate
 from models.place import Customer, Site, Warehouse, WarehouseKind
 from models.reservation import (
     FaultLevel,
@@ -34,6 +34,7 @@ __all__ = [
     "LoanStatus",
     "Movement",
     "Part",
+    "PartAlternate",
     "RepairOrder",
     "RepairStatus",
     "Replacement",

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic import AwareDatetime as PydanticAwareDatetime
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -125,6 +133,14 @@ Reference = Annotated[
 ]
 """A caller's reference for a change (ticket, work order): its ledger column holds 200."""
 Text = Annotated[str, StringConstraints(max_length=bounds.LONG, pattern=bounds.NO_NUL_PATTERN)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
 # Times arrive as ISO 8601 text in JSON; strict mode would refuse the text, so they opt out.
-AwareDatetime = Annotated[datetime, Field(strict=False)]
+# A time must carry its zone (a naive one is 422); it is kept in UTC from the start, so that a
+# create answers it exactly as its GET will (`...Z`), whatever offset the caller wrote.
+AwareDatetime = Annotated[PydanticAwareDatetime, Field(strict=False), AfterValidator(_as_utc)]
 JSONObject = dict[str, Any]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field as PField
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from models.base import (
@@ -36,12 +37,36 @@ class Part(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PartAlternate(SQLModel, table=True):
+    """A documented approval: `alternate_part_id` may replace `part_id` (one way only)."""
+
+    __tablename__ = "part_alternate"
+    __table_args__ = (UniqueConstraint("part_id", "alternate_part_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: int = Field(foreign_key="part.id")
+    alternate_part_id: int = Field(foreign_key="part.id", index=True)
+    document: str = Field(max_length=200)
+    actor: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class PartCreate(RequestModel):
     part_number: Code
     name: Name
     vendor: Short
     category: Short
     specs: dict[str, SpecValue] = PField(default_factory=dict)
+
+
+class AlternateCreate(RequestModel):
+    part_number: Code
+    document: Name
+
+
+class AlternateRead(ReadModel):
+    part_number: str
+    document: str
 
 
 class PartRead(ReadModel):
@@ -52,3 +77,5 @@ class PartRead(ReadModel):
     category: str
     specs: dict[str, float | int | str]
     created_at: datetime
+    # Parts approved to replace this one (another vendor's included), by part number.
+    alternates: list[AlternateRead] = PField(default_factory=list)

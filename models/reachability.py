@@ -8,7 +8,14 @@ from pydantic import model_serializer
 
 from models.base import ReadModel
 
-REJECTION_REASONS = ("not_genuine", "not_available", "spec_lower", "not_covered", "too_far")
+REJECTION_REASONS = (
+    "not_genuine",
+    "not_available",
+    "other_vendor",
+    "spec_lower",
+    "not_covered",
+    "too_far",
+)
 
 
 class CandidateRead(ReadModel):
@@ -20,6 +27,9 @@ class CandidateRead(ReadModel):
     distance_km: float
     band_minutes: int
     eta_minutes: int
+    # Asked by device and slot: does the unit's firmware equal the device's (null: either is
+    # unknown, or the question named no device).
+    firmware_matches: bool | None = None
 
 
 class RejectedRead(ReadModel):

@@ -10,6 +10,7 @@ from pydantic import Field as PField
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
+from models import bounds
 from models.base import (
     Code,
     JSONType,
@@ -18,6 +19,7 @@ from models.base import (
     Reference,
     RequestModel,
     Serial,
+    Short,
     UTCDateTime,
     utcnow,
 )
@@ -62,6 +64,8 @@ class SpareUnit(SQLModel, table=True):
     condition: str = Field(max_length=20)
     status: str = Field(max_length=20)
     device_id: int | None = Field(default=None, foreign_key="device.id", index=True)
+    # The firmware the unit carries, when the warehouse knows it (compared with the device's).
+    firmware_version: str | None = Field(default=None, max_length=bounds.SHORT)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -97,6 +101,7 @@ class SpareReceive(RequestModel):
     genuine: bool
     provenance: Provenance
     condition: Annotated[Condition, PField(strict=False)]
+    firmware_version: Short | None = None
 
 
 class ProvenanceRead(ReadModel):
@@ -115,6 +120,7 @@ class SpareRead(ReadModel):
     genuine: bool
     provenance: ProvenanceRead
     status: UnitStatus
+    firmware_version: str | None = None
     received_at: datetime
     updated_at: datetime
 
@@ -149,6 +155,12 @@ class SpareVerify(RequestModel):
     supplier: Reference | None = None
     channel: Reference | None = None
     document: Reference | None = None
+
+
+class SpareUpdate(RequestModel):
+    """`PATCH /spares/{id}`: the firmware the unit carries (null: unknown)."""
+
+    firmware_version: Short | None
 
 
 class SpareTransfer(RequestModel):

@@ -23,7 +23,7 @@ from inventory_service.platform.progress import Progress
 from inventory_service.warehouse import catalogue, stock
 from models import ApiToken, Customer, Part, Role, SpareUnit, Warehouse, WarehouseKind
 from models.base import utcnow
-from models.part import PartCreate
+from models.part import AlternateCreate, PartCreate
 from models.place import CustomerCreate, WarehouseCreate
 from models.spare import Condition, Provenance, SpareReceive
 from seed import history
@@ -163,12 +163,53 @@ def load_spares(session: Session) -> int:
     return added
 
 
+def load_alternates(session: Session) -> int:
+    """OEM-qualified third-party optics: their parts, their approvals and a few units."""
+    data = json.loads((DATA / "alternates.json").read_text(encoding="utf-8"))
+    added = 0
+    known = set(session.exec(select(Part.part_number)).all())
+    for item in data["parts"]:
+        if item["part_number"] not in known:
+            catalogue.create_part(session, actor=SEED_ACTOR, data=PartCreate.model_validate(item))
+            added += 1
+    for item in data["alternates"]:
+        part = catalogue.get_part(session, part_number=item["part_number"])
+        listed = {a.part_number for a in catalogue.read_part(session, part).alternates}
+        if item["alternate"] in listed:
+            continue
+        catalogue.add_alternate(
+            session,
+            actor=SEED_ACTOR,
+            part_number=item["part_number"],
+            data=AlternateCreate(part_number=item["alternate"], document=item["document"]),
+        )
+        added += 1
+    stocked = set(session.exec(select(SpareUnit.serial)).all())
+    for item in data["spares"]:
+        if item["serial"] in stocked:
+            continue
+        receipt = SpareReceive(
+            part_number=item["part_number"],
+            serial=item["serial"],
+            warehouse_code=item["warehouse_code"],
+            genuine=True,
+            provenance=Provenance(
+                supplier=item["supplier"], channel=item["channel"], document=item["document"]
+            ),
+            condition=Condition.NEW,
+        )
+        stock.receive(session, actor=SEED_ACTOR, data=receipt)
+        added += 1
+    return added
+
+
 Step = Callable[[Session], int]
 STEPS: list[tuple[str, Step]] = [
     ("customers", load_customers),
     ("parts", load_parts),
     ("warehouses", load_warehouses),
     ("spares", load_spares),
+    ("alternates", load_alternates),
     ("sites", load_sites),
     ("devices", load_devices),
 ]

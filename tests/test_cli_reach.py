@@ -69,3 +69,42 @@ def test_coverage_prints_the_plan_and_csv(cli: CliRunner) -> None:
         ("DAL-01", "False", ""),
         ("SHE-01", "True", "30"),
     ]
+
+
+@pytest.fixture
+def demo(committed_db: Database) -> Iterator[CliRunner]:
+    """The Liaoning demo, loaded by `inventory-service seed`."""
+    old_settings = replace_settings(
+        Settings(**(get_settings().model_dump() | {"database_url": committed_db.url}))
+    )
+    old_db = set_database(committed_db)
+    runner = CliRunner()
+    seeded = runner.invoke(app, ["seed"])
+    assert seeded.exit_code == 0, seeded.output
+    yield runner
+    set_database(old_db)
+    replace_settings(old_settings)
+
+
+def test_the_demo_offers_no_other_vendors_optic_for_a_huawei_router(demo: CliRunner) -> None:
+    raw = demo.invoke(app, ["reach", "LNXX-DL-CORE", "OSX010000", "--json", "--limit", "500"])
+    assert raw.exit_code == 0, raw.output
+    answer = json.loads(raw.stdout)
+    approved = {"OSX010000", "RTXM228-551", "LTF8502-BC+"}  # Huawei's and its approved optics
+    offered = {c["part_number"] for c in answer["candidates"]}
+    assert offered <= approved
+    assert {"OSX010000", "RTXM228-551"} <= offered
+    why = {r["part_number"]: r["reason"] for r in answer["rejected"] if r["reason"] != "too_far"}
+    for cisco in ("SFP-10G-LR", "SFP-10G-ER", "FTLX1471D3BCL"):
+        assert why[cisco] == "other_vendor"
+    assert answer["rejected_counts"]["other_vendor"] > 0
+    assert set(answer["rejected_counts"]) == {
+        "not_genuine",
+        "not_available",
+        "other_vendor",
+        "spec_lower",
+        "not_covered",
+        "too_far",
+    }
+    table = demo.invoke(app, ["reach", "LNXX-DL-CORE", "OSX010000"])
+    assert "SFP-10G-LR\tWH-DL\tother_vendor" in table.stdout

@@ -15,7 +15,9 @@ from api.surface import graphql_error
 from inventory_service.lifecycle import repairs, replacements, reservations
 from inventory_service.platform.errors import ValidationFailed
 from inventory_service.policy import Operation
+from inventory_service.warehouse import catalogue, stock
 from models import bounds
+from models.part import AlternateCreate, PartRead
 from models.reservation import (
     RepairCreate,
     RepairOutcome,
@@ -27,6 +29,7 @@ from models.reservation import (
     ReservationCreate,
     ReservationRead,
 )
+from models.spare import SpareRead, SpareUpdate
 
 Ctx = Info[Context, None]
 
@@ -179,3 +182,63 @@ class Mutation:
             return repairs.read(session, order)
 
         return t.Repair.from_pydantic(await ctx.write(work))
+
+    @strawberry.mutation(
+        description="Record the firmware a spare unit carries (warehouse; null: unknown).",
+        permission_classes=may(Operation.KEEP_STOCK),
+    )
+    async def update_spare(
+        self, info: Ctx, id: strawberry.ID, firmware_version: str | None
+    ) -> t.SpareUnit:
+        ctx = info.context
+        actor = ctx.caller
+        data: SpareUpdate = parse(SpareUpdate, {"firmware_version": firmware_version})
+        spare_id = _int(id) or 0
+
+        def work(session: Session) -> SpareRead:
+            unit = stock.set_firmware(
+                session, actor=actor, spare_id=spare_id, firmware_version=data.firmware_version
+            )
+            return stock.read(session, unit)
+
+        return t.convert(t.SpareUnit, await ctx.write(work))
+
+    @strawberry.mutation(
+        description="Approve part `alternatePartNumber` to replace `partNumber` (admin; one way).",
+        permission_classes=may(Operation.ADMINISTER),
+    )
+    async def add_part_alternate(
+        self, info: Ctx, part_number: str, alternate_part_number: str, document: str
+    ) -> t.Part:
+        ctx = info.context
+        actor = ctx.caller
+        data = parse(AlternateCreate, {"part_number": alternate_part_number, "document": document})
+
+        def work(session: Session) -> PartRead:
+            part = catalogue.add_alternate(session, actor=actor, part_number=part_number, data=data)
+            return catalogue.read_part(session, part)
+
+        return t.convert(t.Part, await ctx.write(work))
+
+    @strawberry.mutation(
+        description="Withdraw an approved alternate (admin); the part after.",
+        permission_classes=may(Operation.ADMINISTER),
+    )
+    async def remove_part_alternate(
+        self, info: Ctx, part_number: str, alternate_part_number: str
+    ) -> t.Part:
+        ctx = info.context
+        actor = ctx.caller
+
+        def work(session: Session) -> PartRead:
+            catalogue.remove_alternate(
+                session,
+                actor=actor,
+                part_number=part_number,
+                alternate_number=alternate_part_number,
+            )
+            return catalogue.read_part(
+                session, catalogue.get_part(session, part_number=part_number)
+            )
+
+        return t.convert(t.Part, await ctx.write(work))

@@ -19,7 +19,7 @@ from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.device import ComponentRead, DeviceHistoryRead, DeviceRead
 from models.events import SpareChange as SpareChangeRead
 from models.ledger import MovementRead
-from models.part import PartRead
+from models.part import AlternateRead, PartRead
 from models.place import CustomerRead, SiteRead, WarehouseRead
 from models.reachability import (
     AvailabilityRead,
@@ -134,6 +134,11 @@ class Site:
 @from_model(model=WarehouseRead, all_fields=True)
 class Warehouse:
     id: strawberry.ID
+
+
+@from_model(model=AlternateRead, all_fields=True)
+class PartAlternate:
+    pass
 
 
 @from_model(model=PartRead, all_fields=True)

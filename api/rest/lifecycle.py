@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import FieldRole, LoanRole, Reader, SessionDep, Staff, Stockkeeper
+from api.deps import FieldRole, LoanReader, LoanRole, Reader, SessionDep, Staff, Stockkeeper
 from api.idempotency import IdempotencyDep, IdempotencyRequired
 from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
 from inventory_service.lifecycle import loans, replacements, reservations
@@ -201,14 +201,16 @@ def give_back(
 @loan_router.get("", response_model=PageOf[LoanRead])
 def list_loans(
     session: SessionDep,
-    actor: Staff,
+    actor: LoanReader,
     status: LoanStatus | None = None,
     overdue: bool | None = None,
     site_code: CodeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[LoanRead]:
-    """Loans by status or site; `overdue=true` lists those out past their due date."""
+    """Loans by status or site; `overdue=true` lists those out past their due date.
+
+    A customer reads the loans to its own sites."""
     page = loans.list_loans(
         session,
         actor=actor,
@@ -222,6 +224,6 @@ def list_loans(
 
 
 @loan_router.get("/{loan_id}", response_model=LoanRead)
-def get_loan(loan_id: PathId, session: SessionDep, actor: Staff) -> LoanRead:
-    """One loan."""
+def get_loan(loan_id: PathId, session: SessionDep, actor: LoanReader) -> LoanRead:
+    """One loan (a customer: only a loan to one of its sites)."""
     return loans.get(session, actor=actor, loan_id=loan_id)

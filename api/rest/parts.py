@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from api.deps import Reader, SessionDep, Stockkeeper
+from api.deps import Admin, Reader, SessionDep, Stockkeeper
 from api.idempotency import IdempotencyDep
-from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, ShortFilter, page_of
+from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, ShortFilter
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import catalogue
-from models.part import PartCreate, PartRead
+from models.part import AlternateCreate, PartCreate, PartRead
 
 router = APIRouter(prefix="/parts", tags=["spares"])
 
@@ -20,7 +20,7 @@ def create_part(
 ) -> object:
     """Add a part number to the catalogue."""
     part = catalogue.create_part(session, actor=actor, data=data)
-    return idem.respond(session, 201, PartRead.model_validate(part))
+    return idem.respond(session, 201, catalogue.read_part(session, part))
 
 
 @router.get("", response_model=PageOf[PartRead])
@@ -42,17 +42,46 @@ def list_parts(
         vendor=vendor,
         part_number=part_number,
     )
-    return page_of(page, PartRead.model_validate)
+    return PageOf[PartRead](
+        items=catalogue.read_parts(session, page.items), next_cursor=page.next_cursor
+    )
 
 
 @router.get("/{part_number}", response_model=PartRead)
 def get_part(part_number: CodePath, session: SessionDep, actor: Reader) -> PartRead:
-    """One part by number."""
-    return PartRead.model_validate(catalogue.get_part(session, part_number=part_number))
+    """One part by number, with its approved alternates."""
+    return catalogue.read_part(session, catalogue.get_part(session, part_number=part_number))
 
 
 @router.get("/{part_number}/substitutes", response_model=list[PartRead])
 def list_substitutes(part_number: CodePath, session: SessionDep, actor: Reader) -> list[PartRead]:
     """Parts that may replace this one under the contract's rule (itself first)."""
     part = catalogue.get_part(session, part_number=part_number)
-    return [PartRead.model_validate(p) for p in catalogue.substitutes(session, part=part)]
+    return catalogue.read_parts(session, catalogue.substitutes(session, part=part))
+
+
+@router.post("/{part_number}/alternates", status_code=201, response_model=PartRead)
+def add_alternate(
+    part_number: CodePath,
+    data: AlternateCreate,
+    session: SessionDep,
+    actor: Admin,
+    idem: IdempotencyDep,
+) -> object:
+    """Approve another part (another vendor's too) to replace this one, on a written approval.
+
+    One way: the alternate may replace this part, not the reverse. Answers the part as
+    `GET /parts/{part_number}` returns it."""
+    part = catalogue.add_alternate(session, actor=actor, part_number=part_number, data=data)
+    return idem.respond(session, 201, catalogue.read_part(session, part))
+
+
+@router.delete("/{part_number}/alternates/{alternate}", status_code=204)
+def remove_alternate(
+    part_number: CodePath, alternate: CodePath, session: SessionDep, actor: Admin
+) -> Response:
+    """Withdraw an approved alternate."""
+    catalogue.remove_alternate(
+        session, actor=actor, part_number=part_number, alternate_number=alternate
+    )
+    return Response(status_code=204)

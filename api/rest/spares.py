@@ -24,6 +24,7 @@ from models.spare import (
     SpareScrap,
     SpareSummary,
     SpareTransfer,
+    SpareUpdate,
     SpareVerify,
     StocktakeCreate,
     StocktakeRead,
@@ -142,6 +143,17 @@ def verify_spare(
     """Release a quarantined unit once its provenance (supplier, channel, document) is complete."""
     unit = stock.verify(session, actor=actor, spare_id=spare_id, data=data or SpareVerify())
     return idem.respond(session, 200, stock.read(session, unit))
+
+
+@router.patch("/{spare_id}", response_model=SpareRead)
+def update_spare(
+    spare_id: int, data: SpareUpdate, session: SessionDep, actor: Stockkeeper
+) -> SpareRead:
+    """Record the firmware a unit carries (`null`: unknown); a ledger row names the change."""
+    unit = stock.set_firmware(
+        session, actor=actor, spare_id=spare_id, firmware_version=data.firmware_version
+    )
+    return stock.read(session, unit)
 
 
 @router.post("/{spare_id}/transfer", response_model=SpareRead)

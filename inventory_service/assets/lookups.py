@@ -1,9 +1,10 @@
 """Batched reads by key, for the relations GraphQL resolves through DataLoaders.
 
 Rules that always hold here:
-- Each function answers for a whole batch of keys with ONE statement, whatever the batch
-  size, and returns a dict keyed like its input; a key without a row is absent.
-- The same rules as the single reads: substitutes use `catalogue.part_may_replace`; a
+- Each function answers for a whole batch of keys with ONE statement (parts: one more for
+  their approved alternates), whatever the batch size, and returns a dict keyed like its
+  input; a key without a row is absent.
+- The same rules as the single reads: substitutes use `catalogue.substitutes_of`; a
   customer sees movements without actors or references, as `stock.movements` shows them.
   The parents handed in (spare units) were already read through the caller's scope.
 - Sites and devices are read through the same scope as `places` and `devices` (their
@@ -35,7 +36,7 @@ from models.place import SiteRead, WarehouseRead
 def parts_by_number(session: Session, numbers: Collection[str]) -> dict[str, PartRead]:
     """Catalogue parts by part number."""
     rows = session.exec(select(Part).where(col(Part.part_number).in_(set(numbers)))).all()
-    return {p.part_number: PartRead.model_validate(p) for p in rows}
+    return {p.part_number: p for p in catalogue.read_parts(session, rows)}
 
 
 def warehouses_by_code(session: Session, codes: Collection[str]) -> dict[str, WarehouseRead]:
@@ -46,24 +47,13 @@ def warehouses_by_code(session: Session, codes: Collection[str]) -> dict[str, Wa
 
 def substitutes_by_number(session: Session, numbers: Collection[str]) -> dict[str, list[PartRead]]:
     """For each part number, the parts that may replace it (itself first, then by number)."""
-    wanted = set(numbers)
-    categories = select(Part.category).where(col(Part.part_number).in_(wanted))
-    pool = session.exec(
-        select(Part).where(col(Part.category).in_(categories)).order_by(col(Part.part_number))
-    ).all()
-    answer: dict[str, list[PartRead]] = {}
-    for part in pool:
-        if part.part_number not in wanted:
-            continue
-        others = [
-            q
-            for q in pool
-            if q.id != part.id
-            and q.category == part.category
-            and catalogue.part_may_replace(part, q)
-        ]
-        answer[part.part_number] = [PartRead.model_validate(p) for p in (part, *others)]
-    return answer
+    parts = session.exec(select(Part).where(col(Part.part_number).in_(set(numbers)))).all()
+    found = catalogue.substitutes_of(session, parts)
+    return {
+        part.part_number: catalogue.read_parts(session, found[part.id])
+        for part in parts
+        if part.id is not None
+    }
 
 
 def movements_by_spare(

@@ -254,20 +254,24 @@ def transition(
     actor: Caller,
     reference: str | None = None,
     action: str = "status_changed",
+    site: Site | None = None,
 ) -> DeviceHistory:
-    """Move a (locked) device to status `to` per `ALLOWED`, writing its history row."""
+    """Move a (locked) device to status `to` per `ALLOWED` (and to `site`, when given),
+    writing its one history row."""
     current = DeviceStatus(device.status)
     if to not in ALLOWED[current]:
         raise _illegal(device, current, to)
+    before: dict[str, Any] = {"status": current.value}
+    after: dict[str, Any] = {"status": to.value}
+    if site is not None and site.id != device.site_id:
+        old = session.get(Site, device.site_id)
+        assert old is not None
+        assert site.id is not None
+        before["site_code"], after["site_code"] = old.code, site.code
+        device.site_id = site.id
     device.status = to.value
     return _record(
-        session,
-        device,
-        actor=actor,
-        action=action,
-        before={"status": current.value},
-        after={"status": to.value},
-        reference=reference,
+        session, device, actor=actor, action=action, before=before, after=after, reference=reference
     )
 
 

@@ -3,14 +3,18 @@
 Rules that always hold here:
 - Only a `standby` device is lent, and only in place of a device of the same vendor and model
   (409 otherwise) that is not retired; a device is on at most one open loan.
-- Lending moves the standby to `on_loan` and returning moves it back to `standby`, each
-  through the register's state machine, so both write device history (reference: the loan).
+- The replaced device stands at the loan's site (422 `site_code` otherwise).
+- Lending moves the standby to `on_loan` at the loan's site, and returning moves it back to
+  `standby` at the site it came from (`home_site_id`), each through the register's state
+  machine in one history row (status and site; reference: the loan). So while lent the
+  standby is seen where it stands, by that site's customer too.
+- A customer reads the loans to its own sites (others 404 / absent); it never writes.
 - A loan is overdue when it is out past its `due_at`; overdue loans are listed on request.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
@@ -58,6 +62,10 @@ def lend(session: Session, *, actor: Caller, data: LoanCreate) -> Loan:
             f"{replaced.vendor} {replaced.model}: it must be of the same vendor and model",
             details=[{"field": "standby_device_id", "reason": "not the same vendor and model"}],
         )
+    if replaced.site_id != site.id:
+        raise ValidationFailed.field(
+            "site_code", f"device {replaced.id} does not stand at {site.code}"
+        )
     if replaced.status == DeviceStatus.RETIRED.value:
         raise Conflict(
             f"device {replaced.id} is retired",
@@ -87,6 +95,7 @@ def lend(session: Session, *, actor: Caller, data: LoanCreate) -> Loan:
         actor=actor,
         action="lent",
         reference=f"loan:{loan.id} site:{site.code} replaces:{replaced.id} ticket:{data.ticket}",
+        site=site,
     )
     return loan
 
@@ -110,6 +119,7 @@ def give_back(session: Session, *, actor: Caller, loan_id: int) -> Loan:
         actor=actor,
         action="loan_returned",
         reference=f"loan:{loan.id}",
+        site=session.get(Site, loan.home_site_id),
     )
     loan.status = LoanStatus.RETURNED.value
     loan.returned_at = utcnow()
@@ -148,10 +158,18 @@ def read_rows(session: Session, rows: list[Loan]) -> list[LoanRead]:
     ]
 
 
+def _scoped(stmt: Any, actor: Caller) -> Any:
+    """The loans the caller may read: a customer's are those to its own sites."""
+    policy.authorize(actor, Operation.READ_LOANS)
+    if not actor.is_customer:
+        return stmt
+    own = policy.scope(select(Site.id), actor, col(Site.customer_id))
+    return stmt.where(col(Loan.site_id).in_(own))
+
+
 def get(session: Session, *, actor: Caller, loan_id: int) -> LoanRead:
-    """One loan (staff only)."""
-    policy.authorize(actor, Operation.READ_INTERNAL)
-    loan = session.get(Loan, loan_id)
+    """One loan the caller may read (a customer: 404 unless to one of its sites)."""
+    loan = session.exec(_scoped(select(Loan).where(Loan.id == loan_id), actor)).first()
     if loan is None:
         raise NotFound(f"loan {loan_id} not found")
     return read_rows(session, [loan])[0]
@@ -167,9 +185,8 @@ def list_loans(
     overdue: bool | None = None,
     site_code: str | None = None,
 ) -> Page[LoanRead]:
-    """Loans by status, site, or only the overdue ones (staff only)."""
-    policy.authorize(actor, Operation.READ_INTERNAL)
-    stmt = select(Loan)
+    """Loans the caller may see, by status, site, or only the overdue ones."""
+    stmt = _scoped(select(Loan), actor)
     if status is not None:
         stmt = stmt.where(Loan.status == status.value)
     if overdue:

@@ -3,6 +3,8 @@ repaired (available again, as `refurbished`) or is scrapped.
 
 Rules: only a `faulty` unit can be sent; an order is received once; each step moves the unit
 through `stock.transition`, so every change has its ledger row (reference: the RMA number).
+A repaired unit keeps its `genuine` flag and takes the repair as its provenance: supplier =
+the repair's vendor, channel `repair`, document = the RMA number.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ ALLOWED: Final[dict[RepairStatus, frozenset[RepairStatus]]] = {
     RepairStatus.REPAIRED: frozenset(),
     RepairStatus.SCRAPPED: frozenset(),
 }
+REPAIR_CHANNEL: Final = "repair"
 UNIT_OUTCOME: Final = {
     RepairStatus.REPAIRED: UnitStatus.AVAILABLE,
     RepairStatus.SCRAPPED: UnitStatus.SCRAPPED,
@@ -75,6 +78,12 @@ def receive(
             details=[{"field": "outcome", "reason": f"current status is {current.value}"}],
         )
     unit = stock.lock_unit(session, spare_id=order.spare_id)
+    if target is RepairStatus.REPAIRED:
+        unit.supplier, unit.channel, unit.document = (
+            order.vendor,
+            REPAIR_CHANNEL,
+            order.rma_number,
+        )
     stock.transition(
         session,
         unit,

@@ -166,7 +166,7 @@ def _check_fit(session: Session, component: Component, unit: SpareUnit) -> Part:
     new_part = session.get(Part, unit.part_id)
     assert old_part is not None
     assert new_part is not None
-    if not catalogue.part_may_replace(old_part, new_part):
+    if not catalogue.part_may_replace(session, old_part, new_part):
         raise ValidationFailed.field(
             "removed_serial",
             f"{new_part.part_number} may not replace {old_part.part_number} "

@@ -7,6 +7,9 @@ Rules that always hold here:
   the write transaction that BEGIN IMMEDIATE already serialises. Two racing requests never
   hold the same unit; a loser moves on to the next candidate, and with none left gets
   `no_spare_available`.
+- A reservation made for a device (`device_id`) fits it: the site is the device's (else 422
+  `site_code`) and the part is installed in it or an acceptable substitute for one (else 422
+  `part_number`), by the catalogue's rule (`catalogue.substitutes_of`).
 - A reservation's status follows `ALLOWED`; its unit moves with it through
   `stock.transition`, so every step has its ledger row (reference `reservation:<id>`).
 - Expiry is enforced on write and shown on read: an `active` reservation past `expires_at`
@@ -39,6 +42,7 @@ from inventory_service.policy import Operation
 from inventory_service.reach import reachability
 from inventory_service.warehouse import catalogue, stock
 from models import (
+    Component,
     Device,
     Part,
     Reservation,
@@ -146,74 +150,145 @@ def _claim(session: Session, spare_id: int) -> SpareUnit | None:
     ).first()
 
 
-def reserve(session: Session, *, actor: Caller, data: ReservationCreate) -> Reservation:
-    """Hold the best qualifying unit (or the given one) for a ticket."""
-    cfg = get_settings()
+def _resolve(session: Session, data: ReservationCreate) -> tuple[Site, Part]:
+    """The site and part asked for (unknown ones are 422 naming the field)."""
     site = session.exec(select(Site).where(Site.code == data.site_code)).first()
     if site is None:
         raise ValidationFailed.field("site_code", f"unknown site {data.site_code!r}")
     part = session.exec(select(Part).where(Part.part_number == data.part_number)).first()
     if part is None:
         raise ValidationFailed.field("part_number", f"unknown part {data.part_number!r}")
-    if data.device_id is not None:
-        device = session.get(Device, data.device_id)
-        if device is None or device.site_id != site.id:
-            raise ValidationFailed.field("device_id", "no such device at this site")
-    expire_due(session, actor=actor)
-    deadline = cfg.deadline_minutes if data.require_within_deadline else NO_DEADLINE
+    return site, part
+
+
+def check_fit(session: Session, *, device_id: int, site: Site, part: Part) -> Device:
+    """A reservation for a device must fit it: at the device's site (else 422 `site_code`),
+    and of a part installed in it or an acceptable substitute for one (else 422
+    `part_number`)."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise ValidationFailed.field("device_id", f"unknown device {device_id}")
+    if device.site_id != site.id:
+        raise ValidationFailed.field(
+            "site_code", f"device {device_id} does not stand at {site.code}"
+        )
+    installed = session.exec(
+        select(Part).where(
+            col(Part.id).in_(select(Component.part_id).where(Component.device_id == device_id))
+        )
+    ).all()
+    fitting = catalogue.substitutes_of(session, installed).values()
+    if part.id not in {q.id for found in fitting for q in found}:
+        raise ValidationFailed.field(
+            "part_number",
+            f"{part.part_number} is neither installed in device {device_id} nor an "
+            "acceptable substitute for a part installed in it",
+        )
+    return device
+
+
+def _ranked(
+    session: Session,
+    *,
+    site: Site,
+    part: Part,
+    spare_id: int | None,
+    deadline: int,
+    firmware: str | None,
+) -> list[int]:
+    """The units to try, best first: the given one (if it qualifies), else the candidates
+    (for a device, a unit carrying its firmware first among equal ETAs)."""
+    ranked = reachability.candidate_spare_ids(
+        session,
+        site=site,
+        part=part,
+        deadline_minutes=deadline,
+        limit=ATTEMPTS_PER_ROUND,
+        firmware=firmware,
+    )
+    if spare_id is None:
+        return ranked
+    if spare_id not in ranked and not _qualifies(
+        session, site=site, part=part, spare_id=spare_id, deadline=deadline
+    ):
+        raise NoSpareAvailable(
+            f"spare unit {spare_id} does not qualify for this site and part",
+            details=[
+                {
+                    "field": "spare_id",
+                    "reason": "not an available genuine unit "
+                    "of the part or a substitute that reaches the site in time",
+                }
+            ],
+        )
+    return [spare_id]
+
+
+def _hold(
+    session: Session,
+    unit: SpareUnit,
+    *,
+    actor: Caller,
+    site: Site,
+    part: Part,
+    data: ReservationCreate,
+) -> Reservation:
+    """Record the reservation of a claimed unit and move the unit to `reserved`."""
+    leg = reachability.unit_leg(session, site=site, spare=unit)
+    assert leg.eta_minutes is not None
+    assert unit.warehouse_id is not None
+    assert unit.id is not None
     assert site.id is not None
     assert part.id is not None
+    reservation = Reservation(
+        site_id=site.id,
+        part_id=part.id,
+        spare_id=unit.id,
+        device_id=data.device_id,
+        warehouse_id=unit.warehouse_id,
+        ticket=data.ticket,
+        engineer=data.engineer,
+        status=R.ACTIVE.value,
+        eta_minutes=leg.eta_minutes,
+        substitute=unit.part_id != part.id,
+        actor=actor.actor,
+        expires_at=utcnow() + timedelta(minutes=get_settings().hold_minutes),
+    )
+    session.add(reservation)
+    session.flush()
+    stock.transition(
+        session,
+        unit,
+        UnitStatus.RESERVED,
+        actor=actor,
+        action="reserved",
+        reference=f"reservation:{reservation.id} ticket:{data.ticket}",
+    )
+    return reservation
+
+
+def reserve(session: Session, *, actor: Caller, data: ReservationCreate) -> Reservation:
+    """Hold the best qualifying unit (or the given one) for a ticket."""
+    site, part = _resolve(session, data)
+    firmware = None
+    if data.device_id is not None:
+        device = check_fit(session, device_id=data.device_id, site=site, part=part)
+        firmware = device.firmware_version
+    expire_due(session, actor=actor)
+    deadline = get_settings().deadline_minutes if data.require_within_deadline else NO_DEADLINE
     for _ in range(ROUNDS):
-        ranked = reachability.candidate_spare_ids(
-            session, site=site, part=part, deadline_minutes=deadline, limit=ATTEMPTS_PER_ROUND
+        ranked = _ranked(
+            session,
+            site=site,
+            part=part,
+            spare_id=data.spare_id,
+            deadline=deadline,
+            firmware=firmware,
         )
-        if data.spare_id is not None:
-            if data.spare_id not in ranked and not _qualifies(
-                session, site=site, part=part, spare_id=data.spare_id, deadline=deadline
-            ):
-                raise NoSpareAvailable(
-                    f"spare unit {data.spare_id} does not qualify for this site and part",
-                    details=[
-                        {
-                            "field": "spare_id",
-                            "reason": "not an available genuine unit "
-                            "of the part or a substitute that reaches the site in time",
-                        }
-                    ],
-                )
-            ranked = [data.spare_id]
         for spare_id in ranked:
             unit = _claim(session, spare_id)
-            if unit is None:
-                continue
-            leg = reachability.unit_leg(session, site=site, spare=unit)
-            assert leg.eta_minutes is not None
-            assert unit.warehouse_id is not None
-            reservation = Reservation(
-                site_id=site.id,
-                part_id=part.id,
-                spare_id=spare_id,
-                device_id=data.device_id,
-                warehouse_id=unit.warehouse_id,
-                ticket=data.ticket,
-                engineer=data.engineer,
-                status=R.ACTIVE.value,
-                eta_minutes=leg.eta_minutes,
-                substitute=unit.part_id != part.id,
-                actor=actor.actor,
-                expires_at=utcnow() + timedelta(minutes=cfg.hold_minutes),
-            )
-            session.add(reservation)
-            session.flush()
-            stock.transition(
-                session,
-                unit,
-                UnitStatus.RESERVED,
-                actor=actor,
-                action="reserved",
-                reference=f"reservation:{reservation.id} ticket:{data.ticket}",
-            )
-            return reservation
+            if unit is not None:
+                return _hold(session, unit, actor=actor, site=site, part=part, data=data)
         if len(ranked) < ATTEMPTS_PER_ROUND:
             break
     within = f" within {deadline} minutes" if data.require_within_deadline else ""
@@ -229,7 +304,7 @@ def _qualifies(session: Session, *, site: Site, part: Part, spare_id: int, deadl
     if unit is None or not unit.genuine or unit.status != UnitStatus.AVAILABLE.value:
         return False
     unit_part = session.get(Part, unit.part_id)
-    if unit_part is None or not catalogue.part_may_replace(part, unit_part):
+    if unit_part is None or not catalogue.part_may_replace(session, part, unit_part):
         return False
     leg = reachability.unit_leg(session, site=site, spare=unit)
     return leg.eta_minutes is not None and leg.eta_minutes <= deadline

@@ -36,10 +36,11 @@ from inventory_service.assets import places
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
+from inventory_service.reach.considered import AVAILABLE
 from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
 from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
 from inventory_service.reach.part_sets import part_set
-from inventory_service.reach.reachability import AVAILABLE, deadline_or_default
+from inventory_service.reach.reachability import deadline_or_default
 from inventory_service.warehouse import counts
 from models import Component, Customer, Device, DeviceStatus, Part, Site, SpareCount
 from models.reachability import (
@@ -261,7 +262,9 @@ def compute(
     stops = sorted(load_stops(session).values(), key=lambda s: s.code)
     part_ids = {pid for parts in installed.values() for pid in parts}
     sources, numbers = _sources(session, stops, part_ids)
-    survey = _Survey(Coverage(customer_code, deadline), stops, _Bander(stops), sources, numbers)
+    # A customer's answer covers its own sites only, and says so.
+    covers = actor.customer_code if actor.is_customer else customer_code
+    survey = _Survey(Coverage(covers, deadline), stops, _Bander(stops), sources, numbers)
     with Progress("coverage", total=len(sites), enabled=progress) as bar:
         for sid, point, customer in sites:
             mine = installed.get(sid)

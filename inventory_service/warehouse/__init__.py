@@ -2,5 +2,6 @@
 
 Every unit status or warehouse change goes through `stock.transition`, which checks the
 state-machine table and writes its movement row in the same step; the substitution rule
-lives only in `catalogue.may_substitute`.
+(vendor, approved alternates, category and specs) lives only in `catalogue.refusal`, asked
+through `catalogue.may_substitute` and its helpers.
 """

@@ -42,6 +42,7 @@ COLUMNS: Final = (
     ("channel", "Channel", "采购渠道"),
     ("document", "Document", "采购单据"),
     ("status", "Status", "状态"),
+    ("firmware_version", "Firmware", "固件版本"),
     ("received_at", "Received at (UTC)", "入库时间(UTC)"),
 )
 ZH_VALUES: Final[dict[str, dict[str, str]]] = {

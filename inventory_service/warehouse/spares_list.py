@@ -40,6 +40,7 @@ class ExportRow:
     document: str | None
     status: str
     received_at: str
+    firmware_version: str | None = None
 
 
 def list_(session: Session, *, actor: Caller, filters: SpareFilter) -> list[ExportRow]:
@@ -69,6 +70,7 @@ def list_(session: Session, *, actor: Caller, filters: SpareFilter) -> list[Expo
             document=unit.document,
             status=unit.status,
             received_at=unit.received_at.isoformat(timespec="seconds"),
+            firmware_version=unit.firmware_version,
         )
         for unit, part, code, name in session.exec(stmt).all()
     ]

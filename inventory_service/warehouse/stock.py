@@ -41,11 +41,8 @@ from inventory_service.platform.errors import (
 from inventory_service.platform.pagination import Page, check_limit, paginate
 from inventory_service.warehouse import catalogue, counts
 from models import (
-    Component,
-    Device,
     Movement,
     Part,
-    Site,
     SpareUnit,
     UnitStatus,
     Warehouse,
@@ -202,6 +199,7 @@ def receive(session: Session, *, actor: Caller, data: SpareReceive) -> SpareUnit
         document=p.document or None,
         condition=data.condition.value,
         status=status.value,
+        firmware_version=data.firmware_version,
     )
     session.add(unit)
     flush_or_conflict(session, duplicate)
@@ -292,6 +290,35 @@ def verify(session: Session, *, actor: Caller, spare_id: int, data: SpareVerify)
     return unit
 
 
+def set_firmware(
+    session: Session, *, actor: Caller, spare_id: int, firmware_version: str | None
+) -> SpareUnit:
+    """Record the firmware a unit carries (None: unknown), with its ledger row."""
+    unit = lock_unit(session, spare_id=spare_id)
+    before = unit.firmware_version
+    if before == firmware_version:
+        return unit
+    unit.firmware_version = firmware_version
+    unit.updated_at = utcnow()
+    session.add(unit)
+    assert unit.id is not None
+    # The status and warehouse stay: the row chains on, and names the change.
+    session.add(
+        Movement(
+            spare_id=unit.id,
+            action="firmware_updated",
+            from_status=unit.status,
+            to_status=unit.status,
+            from_warehouse_id=unit.warehouse_id,
+            to_warehouse_id=unit.warehouse_id,
+            actor=actor.actor,
+            reference=f"firmware: {before or '?'} -> {firmware_version or '?'}"[:200],
+        )
+    )
+    session.flush()
+    return unit
+
+
 def transfer(session: Session, *, actor: Caller, spare_id: int, warehouse_code: str) -> SpareUnit:
     """Move an available unit to another warehouse (409 unless available, 422 if unknown)."""
     target = session.exec(select(Warehouse).where(Warehouse.code == warehouse_code)).first()
@@ -341,28 +368,7 @@ def visible_part_ids(session: Session, actor: Caller) -> set[int] | None:
     """Part ids a customer may see (installed in its devices, or substitutes); None: all."""
     if not actor.is_customer:
         return None
-    installed = session.exec(
-        select(Part)
-        .where(
-            col(Part.id).in_(
-                select(Component.part_id)
-                .join(Device, col(Device.id) == col(Component.device_id))
-                .join(Site, col(Site.id) == col(Device.site_id))
-                .where(Site.customer_id == actor.customer_id)
-            )
-        )
-        .order_by(col(Part.id))
-    ).all()
-    if not installed:
-        return set()
-    categories = {p.category for p in installed}
-    same_category = session.exec(select(Part).where(col(Part.category).in_(categories))).all()
-    return {
-        q.id
-        for p in installed
-        for q in same_category
-        if q.id is not None and q.category == p.category and catalogue.part_may_replace(p, q)
-    }
+    return catalogue.customer_part_ids(session, customer_id=actor.customer_id)
 
 
 def scoped(stmt: Any, session: Session, actor: Caller) -> Any:
@@ -411,6 +417,7 @@ def _spare_read(unit: SpareUnit, part_number: str, part_name: str, code: str | N
             supplier=unit.supplier, channel=unit.channel, document=unit.document
         ),
         status=UnitStatus(unit.status),
+        firmware_version=unit.firmware_version,
         received_at=unit.received_at,
         updated_at=unit.updated_at,
     )

@@ -9,45 +9,87 @@ from hypothesis import strategies as st
 from inventory_service.platform.db import Database
 from inventory_service.platform.errors import Conflict, ValidationFailed
 from inventory_service.warehouse import catalogue
-from inventory_service.warehouse.catalogue import may_substitute
+from inventory_service.warehouse.catalogue import PartFacts, may_substitute, refusal
 from tests import factories
 
 names = st.sampled_from(["watts", "ports", "speed", "chassis", "input", "reach"])
 values = st.one_of(st.integers(0, 5000), st.floats(0, 5000, allow_nan=False), st.text(max_size=4))
 specs = st.dictionaries(names, values, max_size=5)
 categories = st.sampled_from(["psu", "optic"])
+vendors = st.sampled_from(["Huawei", "Cisco", "HUAWEI "])
 
 
-@given(category=categories, s=specs)
-def test_a_part_always_substitutes_for_itself(category: str, s: dict[str, object]) -> None:
-    assert may_substitute("P", category, s, "P", category, s)  # type: ignore[arg-type]
+def part(
+    number: str,
+    category: str,
+    s: dict,  # type: ignore[type-arg]
+    vendor: str = "Huawei",
+    alternates: tuple[str, ...] = (),
+) -> PartFacts:
+    return PartFacts.of(number, vendor, category, s, alternates)
+
+
+@given(category=categories, s=specs, vendor=vendors)
+def test_a_part_always_substitutes_for_itself(category: str, s: dict, vendor: str) -> None:  # type: ignore[type-arg]
+    assert may_substitute(part("P", category, s, vendor), part("P", category, s, vendor))
 
 
 @given(a=specs, b=specs, c=specs)
 def test_the_rule_is_transitive(a: dict, b: dict, c: dict) -> None:  # type: ignore[type-arg]
-    if may_substitute("A", "x", a, "B", "x", b) and may_substitute("B", "x", b, "C", "x", c):
-        assert may_substitute("A", "x", a, "C", "x", c)
+    pa, pb, pc = part("A", "x", a), part("B", "x", b), part("C", "x", c)
+    if may_substitute(pa, pb) and may_substitute(pb, pc):
+        assert may_substitute(pa, pc)
 
 
 @given(s=specs.filter(bool), data=st.data())
 def test_a_missing_spec_fails(s: dict, data: st.DataObject) -> None:  # type: ignore[type-arg]
     dropped = data.draw(st.sampled_from(sorted(s)))
     fewer = {k: v for k, v in s.items() if k != dropped}
-    assert not may_substitute("P", "x", s, "Q", "x", fewer)
+    assert refusal(part("P", "x", s), part("Q", "x", fewer)) == "spec_lower"
 
 
 @given(s=specs)
 def test_another_category_never_substitutes(s: dict) -> None:  # type: ignore[type-arg]
-    assert not may_substitute("P", "psu", s, "Q", "optic", s)
+    assert not may_substitute(part("P", "psu", s), part("Q", "optic", s))
+
+
+@given(category=categories, p=specs, q=specs)
+def test_another_vendors_part_never_substitutes_unless_approved(
+    category: str,
+    p: dict,  # type: ignore[type-arg]
+    q: dict,  # type: ignore[type-arg]
+) -> None:
+    original = part("P", category, p, "Huawei")
+    other = part("Q", category, q | p, "Cisco")  # meets every spec, and more
+    assert refusal(original, other) == "other_vendor"
+    approved = part("P", category, p, "Huawei", alternates=("Q",))
+    assert may_substitute(approved, other)
+    # One way: the approval of Q for P says nothing of P for Q.
+    assert refusal(part("Q", category, q | p, "Cisco"), approved) == "other_vendor"
+
+
+@given(p=specs, q=specs)
+def test_an_approved_alternate_substitutes_whatever_its_specs_and_category(
+    p: dict,  # type: ignore[type-arg]
+    q: dict,  # type: ignore[type-arg]
+) -> None:
+    original = part("P", "psu", p, alternates=("Q",))
+    assert may_substitute(original, part("Q", "optic", q, "Finisar"))
+
+
+def test_vendors_compare_without_case_or_blanks() -> None:
+    s = {"watts": 750}
+    assert may_substitute(part("P", "psu", s, "Huawei"), part("Q", "psu", s, " HUAWEI"))
 
 
 def test_the_contract_examples() -> None:
-    p = {"watts": 750, "input": "AC"}
-    assert may_substitute("P", "psu", p, "Q", "psu", {"watts": 1100, "input": "AC", "x": 1})
-    assert not may_substitute("P", "psu", p, "Q", "psu", {"watts": 650, "input": "AC"})
-    assert not may_substitute("P", "psu", p, "Q", "psu", {"watts": 750, "input": "DC"})
-    assert not may_substitute("P", "psu", p, "Q", "psu", {"watts": "750", "input": "AC"})
-    assert may_substitute("P", "psu", {"watts": 750.0}, "Q", "psu", {"watts": 750})
+    p = part("P", "psu", {"watts": 750, "input": "AC"})
+    assert may_substitute(p, part("Q", "psu", {"watts": 1100, "input": "AC", "x": 1}))
+    assert not may_substitute(p, part("Q", "psu", {"watts": 650, "input": "AC"}))
+    assert not may_substitute(p, part("Q", "psu", {"watts": 750, "input": "DC"}))
+    assert not may_substitute(p, part("Q", "psu", {"watts": "750", "input": "AC"}))
+    assert may_substitute(part("P", "psu", {"watts": 750.0}), part("Q", "psu", {"watts": 750}))
+    assert refusal(p, part("Q", "psu", {"watts": 650, "input": "AC"}, "Cisco")) == "other_vendor"
 
 
 def test_substitutes_lists_the_part_first_then_acceptable_ones(db: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlmodel import Session
 
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
@@ -12,7 +13,9 @@ from inventory_service.platform.errors import NotFound
 from inventory_service.reach import coverage, reachability
 from inventory_service.reach.geo import destination
 from inventory_service.reach.legs import SitePoint, Stop, leg
+from inventory_service.warehouse import catalogue
 from models import Role
+from models.part import AlternateCreate
 from tests import factories
 
 
@@ -159,3 +162,29 @@ def test_every_pair_agrees_with_the_availability_answer(network: Database) -> No
             best = answer.best
             assert pair.best_eta_minutes == (best.eta_minutes if best else None), pair
             assert pair.reachable is answer.reachable
+
+
+def test_another_vendors_stock_covers_only_as_an_approved_alternate(network: Database) -> None:
+    def fan_at_she(session: Session) -> int | None:
+        result = coverage.compute(session, actor=factories.ACTOR, deadline_minutes=240)
+        pairs = {(p.site_code, p.part_number): p for p in result.pairs}
+        return pairs["SHE-01", "FAN-1"].best_eta_minutes
+
+    with network.transaction() as session:
+        # A faster fan of another vendor at the hub: not the manufacturer's, so no cover.
+        factories.part(session, "FAN-HPE", vendor="HPE", category="server_fan",
+                       specs={"rpm": 12000})  # fmt: skip
+        factories.spare(session, "HPE-FAN", part_number="FAN-HPE")
+        assert fan_at_she(session) is None
+        catalogue.add_alternate(
+            session,
+            actor=factories.ACTOR,
+            part_number="FAN-1",
+            data=AlternateCreate(part_number="FAN-HPE", document="Dell notice 2026-21"),
+        )
+        assert fan_at_she(session) == 30
+        answer = reachability.availability(
+            session, actor=factories.ACTOR, site_code="SHE-01", part_number="FAN-1"
+        )
+        assert answer.best is not None
+        assert answer.best.part_number == "FAN-HPE"

@@ -15,6 +15,8 @@ from inventory_service.platform.db import Database
 from inventory_service.platform.errors import Forbidden, NotFound
 from inventory_service.policy import ALLOWED, Operation
 from models import Role
+from models.reservation import LoanCreate
+from tests import factories
 
 
 def caller(role: Role, customer_id: int | None = None) -> Caller:
@@ -24,7 +26,7 @@ def caller(role: Role, customer_id: int | None = None) -> Caller:
 def test_admin_may_do_everything_and_a_customer_only_read_and_its_reports() -> None:
     assert all(Role.ADMIN in roles for roles in ALLOWED.values())
     customer_may = {op for op in Operation if policy.allows(caller(Role.CUSTOMER, 1), op)}
-    assert customer_may == {Operation.READ, Operation.READ_REPORTS}
+    assert customer_may == {Operation.READ, Operation.READ_REPORTS, Operation.READ_LOANS}
 
 
 def test_authorize_refuses_a_role_outside_the_table() -> None:
@@ -54,8 +56,6 @@ def test_a_customer_owns_only_its_own_customer() -> None:
 STAFF_READS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     ("reservation", reservations.get, {"reservation_id": 1}),
     ("reservations", reservations.list_reservations, {"limit": 10, "cursor": None}),
-    ("loan", loans.get, {"loan_id": 1}),
-    ("loans", loans.list_loans, {"limit": 10, "cursor": None}),
     ("repair", repairs.get, {"repair_id": 1}),
     ("repairs", repairs.list_orders, {"limit": 10, "cursor": None}),
 ]
@@ -72,3 +72,34 @@ def test_internal_reads_refuse_a_customer_in_the_service_itself(
             read(session, actor=caller(Role.ENGINEER), **kwargs)
         except NotFound:
             pass  # allowed, and nothing by that id
+
+
+def test_a_customer_reads_only_the_loans_to_its_own_sites_in_the_service_itself(
+    db: Database,
+) -> None:
+    with db.transaction() as session:
+        mine, theirs = factories.customer(session, "LNXX"), factories.customer(session, "LNGRID")
+        factories.site(session, "SY-CORE")
+        factories.site(session, "GRID-01", customer_code="LNGRID", lat=41.0, lon=123.0)
+        failed = factories.device(session, "NE-1", site_code="GRID-01", status="faulty")
+        standby = factories.device(session, "NE-SB", site_code="SY-CORE", status="standby")
+        assert failed.id is not None
+        assert standby.id is not None
+        loan = loans.lend(
+            session,
+            actor=caller(Role.DISPATCHER),
+            data=LoanCreate(
+                standby_device_id=standby.id,
+                site_code="GRID-01",
+                replaces_device_id=failed.id,
+                ticket="INC-1",
+            ),
+        )
+        assert loan.id is not None
+        owner, stranger = caller(Role.CUSTOMER, theirs.id), caller(Role.CUSTOMER, mine.id)
+        assert loans.get(session, actor=owner, loan_id=loan.id).id == loan.id
+        listed = loans.list_loans(session, actor=owner, limit=10, cursor=None)
+        assert [x.id for x in listed.items] == [loan.id]
+        with pytest.raises(NotFound):
+            loans.get(session, actor=stranger, loan_id=loan.id)
+        assert loans.list_loans(session, actor=stranger, limit=10, cursor=None).items == []

@@ -14,8 +14,9 @@ from inventory_service.platform.db import Database
 from inventory_service.platform.errors import NotFound, ValidationFailed
 from inventory_service.reach import reachability
 from inventory_service.reach.geo import destination
-from inventory_service.warehouse import stock
+from inventory_service.warehouse import catalogue, stock
 from models import Role, SpareUnit, UnitStatus
+from models.part import AlternateCreate
 from models.reachability import AvailabilityRead
 from tests import factories
 
@@ -57,6 +58,8 @@ def liaoning(db: Database) -> Database:
         factories.part(session, "PSU-1100W", specs={"watts": 1100, "input": "AC"})
         factories.part(session, "PSU-495W", specs={"watts": 495, "input": "AC"})
         factories.part(session, "FAN-1", category="server_fan", specs={"rpm": 9000})
+        factories.part(session, "ALT-FAN", category="server_fan", vendor="Delta", specs={})
+        factories.part(session, "PSU-495W-HPE", vendor="HPE", specs={"watts": 495, "input": "AC"})
         factories.warehouse(session, "WH-SY", lat=HUB[0], lon=HUB[1], handling_minutes=0)
     return db
 
@@ -166,6 +169,22 @@ def test_the_hub_override_applies_only_to_the_warehouse_at_the_hub(liaoning: Dat
     assert by_wh["WH-AS"][0] != 150.0
 
 
+def _other_vendors_and_an_alternate(session: Session) -> tuple[SpareUnit, SpareUnit]:
+    """Another vendor's PSU better in every spec and a lower one (neither a substitute), and
+    an approved alternate of another category with a unit (a substitute whatever its specs)."""
+    factories.part(session, "HPE-1600W", vendor="HPE", specs={"watts": 1600, "input": "AC"})
+    other_vendor = factories.spare(session, "HPE", part_number="HPE-1600W")
+    lower_other = factories.spare(session, "HPE-LOW", part_number="PSU-495W-HPE")
+    factories.spare(session, "ALT", part_number="ALT-FAN")
+    catalogue.add_alternate(
+        session,
+        actor=factories.ACTOR,
+        part_number="PSU-750W",
+        data=AlternateCreate(part_number="ALT-FAN", document="Dell notice 2026-17"),
+    )
+    return other_vendor, lower_other
+
+
 def test_every_rejection_reason_first_failing_only(liaoning: Database) -> None:
     with liaoning.transaction() as session:
         factories.warehouse(session, "WH-DL", lat=38.92, lon=121.63, kind="depot")
@@ -180,6 +199,7 @@ def test_every_rejection_reason_first_failing_only(liaoning: Database) -> None:
         far = factories.spare(session, "FAR", warehouse_code="WH-DL")
         beijing = factories.spare(session, "BJ", warehouse_code="WH-BJ")
         factories.spare(session, "FAN", part_number="FAN-1")  # other category: not considered
+        other_vendor, lower_other = _other_vendors_and_an_alternate(session)
         good = factories.spare(session, "GOOD")
         answer = ask(session, "SHE-01")
     reasons = {r.spare_id: r.reason for r in answer.rejected}
@@ -188,6 +208,8 @@ def test_every_rejection_reason_first_failing_only(liaoning: Database) -> None:
         fake_reserved_lower.id: "not_genuine",
         reserved.id: "not_available",
         quarantined.id: "not_available",
+        other_vendor.id: "other_vendor",
+        lower_other.id: "other_vendor",
         lower.id: "spec_lower",
         far.id: "too_far",
         beijing.id: "not_covered",
@@ -195,17 +217,22 @@ def test_every_rejection_reason_first_failing_only(liaoning: Database) -> None:
     assert answer.rejected_counts == {
         "not_genuine": 2,
         "not_available": 2,
+        "other_vendor": 2,
         "spec_lower": 1,
         "not_covered": 1,
         "too_far": 1,
     }
-    assert [c.spare_id for c in answer.candidates] == [good.id]
-    assert answer.candidate_count == 1
-    # Nearest first: the hub's five, then Dalian, then Beijing; by id within a warehouse.
-    assert [r.warehouse_code for r in answer.rejected] == ["WH-SY"] * 5 + ["WH-DL", "WH-BJ"]
-    hub_ids = [r.spare_id for r in answer.rejected[:5]]
+    assert [(c.part_number, c.substitute) for c in answer.candidates] == [
+        ("PSU-750W", False),
+        ("ALT-FAN", True),
+    ]
+    assert answer.candidates[0].spare_id == good.id
+    assert answer.candidate_count == 2
+    # Nearest first: the hub's seven, then Dalian, then Beijing; by id within a warehouse.
+    assert [r.warehouse_code for r in answer.rejected] == ["WH-SY"] * 7 + ["WH-DL", "WH-BJ"]
+    hub_ids = [r.spare_id for r in answer.rejected[:7]]
     assert hub_ids == sorted(hub_ids)
-    far_row = answer.rejected[5]
+    far_row = answer.rejected[7]
     assert far_row.eta_minutes == 300
     assert all(r.eta_minutes is None for r in answer.rejected if r.reason != "too_far")
 
@@ -297,6 +324,9 @@ def test_unknown_site_or_part_is_not_found(liaoning: Database) -> None:
 def test_a_customer_asks_only_about_its_own_sites(liaoning: Database) -> None:
     with liaoning.transaction() as session:
         factories.site(session, "GRID-01", customer_code="LNGRID")
+        factories.installed_part(
+            session, site_code="GRID-01", part_number="PSU-750W", serial="C-GRID"
+        )
         factories.spare(session, "S1")
         grid = factories.places.get_customer(session, actor=factories.ACTOR, code="LNGRID")
         caller = Caller(1, "grid", Role.CUSTOMER, customer_id=grid.id, customer_code="LNGRID")
@@ -306,6 +336,11 @@ def test_a_customer_asks_only_about_its_own_sites(liaoning: Database) -> None:
         with pytest.raises(NotFound):
             reachability.availability(
                 session, actor=caller, site_code="SHE-01", part_number="PSU-750W"
+            )
+        # Its own site, but a part outside its spares scope (lower than what it has).
+        with pytest.raises(NotFound):
+            reachability.availability(
+                session, actor=caller, site_code="GRID-01", part_number="PSU-495W"
             )
     assert own.reachable
 

@@ -146,8 +146,8 @@ class LifecycleQuery:
         return t.convert(t.Replacement, found) if found else None
 
     @strawberry.field(
-        description="Standby loans (staff), as `GET /loans` lists them.",
-        permission_classes=may(Operation.READ_INTERNAL),
+        description="Standby loans, as `GET /loans` lists them (a customer: to its sites).",
+        permission_classes=may(Operation.READ_LOANS),
     )
     async def loans(
         self,
@@ -173,8 +173,8 @@ class LifecycleQuery:
         )
 
     @strawberry.field(
-        description="One loan (staff; null when unknown).",
-        permission_classes=may(Operation.READ_INTERNAL),
+        description="One loan (null when unknown or not visible).",
+        permission_classes=may(Operation.READ_LOANS),
     )
     async def loan(self, info: Ctx, id: strawberry.ID) -> t.Loan | None:
         ctx = info.context

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from sqlmodel import Session
 
 from api.graphql import loaders
 from api.graphql import types as t
@@ -11,10 +14,19 @@ from api.graphql.common import (
     int_id,
     or_none,
 )
-from inventory_service.platform.pagination import DEFAULT_LIMIT
+from inventory_service.platform.pagination import DEFAULT_LIMIT, Page
 from inventory_service.warehouse import catalogue, stock
 from models import UnitStatus
 from models.part import PartRead
+
+
+def _parts(session: Session, **kwargs: Any) -> Page[PartRead]:
+    page = catalogue.list_parts(session, **kwargs)
+    return Page(items=catalogue.read_parts(session, page.items), next_cursor=page.next_cursor)
+
+
+def _part(session: Session, *, part_number: str) -> PartRead:
+    return catalogue.read_part(session, catalogue.get_part(session, part_number=part_number))
 
 
 @strawberry.type
@@ -30,20 +42,20 @@ class WarehouseQuery:
         cursor: str | None = None,
     ) -> t.Page[t.Part]:
         page = await info.context.run(
-            catalogue.list_parts,
+            _parts,
             category=category,
             vendor=vendor,
             part_number=part_number,
             limit=limit,
             cursor=cursor,
         )
-        items = [t.convert(t.Part, PartRead.model_validate(p)) for p in page.items]
+        items = [t.convert(t.Part, p) for p in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
 
     @strawberry.field(description="One part by number (null when unknown).")
     async def part(self, info: Ctx, part_number: str) -> t.Part | None:
-        found = await or_none(info.context.run(catalogue.get_part, part_number=part_number))
-        return t.convert(t.Part, PartRead.model_validate(found)) if found else None
+        found = await or_none(info.context.run(_part, part_number=part_number))
+        return t.convert(t.Part, found) if found else None
 
     @strawberry.field(description="Spare units the caller may see, as `GET /spares` lists them.")
     async def spares(

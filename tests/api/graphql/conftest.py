@@ -95,6 +95,17 @@ def fields_of(row: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def fields_of_rows(rows: list[dict[str, Any]]) -> str:
+    """`fields_of` over several rows: a list of objects empty in one row (a part without
+    alternates) takes its fields from a row where it is not."""
+    merged: dict[str, Any] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key not in merged or (not merged[key] and isinstance(value, list | dict) and value):
+                merged[key] = value
+    return fields_of(merged)
+
+
 class Statements:
     """Counts the SQL statements sent while active."""
 

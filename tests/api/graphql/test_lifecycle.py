@@ -43,6 +43,7 @@ def stocked(db: Database) -> Database:
         factories.site(session, "DL-01", customer_code="LNGRID", lat=38.914, lon=121.6147)
         factories.part(session, "PSU-750W", specs={"watts": 750, "input": "AC"})
         factories.part(session, "PSU-1100W", specs={"watts": 1100, "input": "AC"})
+        factories.part(session, "PSU-495W", specs={"watts": 495, "input": "AC"})
         factories.warehouse(session, "WH-SY")
         factories.warehouse(session, "WH-DL", lat=38.914, lon=121.6147, kind="depot")
         factories.spare(session, "NEAR")
@@ -56,9 +57,11 @@ def stocked(db: Database) -> Database:
 
 AVAILABILITY_FIELDS = (
     "siteCode partNumber deadlineMinutes reachable candidateCount rejectedCounts "
-    "best { spareId serial partNumber substitute warehouseCode distanceKm bandMinutes etaMinutes } "
+    "best { spareId serial partNumber substitute warehouseCode distanceKm bandMinutes etaMinutes "
+    "firmwareMatches } "
     "candidates { spareId serial partNumber substitute warehouseCode distanceKm bandMinutes "
-    "etaMinutes } rejected { spareId partNumber warehouseCode reason distanceKm etaMinutes }"
+    "etaMinutes firmwareMatches } "
+    "rejected { spareId partNumber warehouseCode reason distanceKm etaMinutes }"
 )
 
 
@@ -77,8 +80,33 @@ def test_availability_matches_rest(client: TestClient, gql: GQL, admin: dict[str
             d=deadline,
         )
         assert "errors" not in answer, answer
-        assert dropnull(normalise(answer["data"]["availability"])) == normalise(expected)
+        got = normalise(answer["data"]["availability"])
+        assert dropnull(got) == dropnull(normalise(expected))
+        assert got["best"]["firmwareMatches"] is None  # asked by site and part
     assert expected["rejected"], "the far unit is rejected at 60 minutes"
+
+
+def test_availability_names_another_vendors_part_as_rest_does(
+    stocked: Database, client: TestClient, gql: GQL, admin: dict[str, str]
+) -> None:
+    with stocked.transaction() as session:
+        factories.part(session, "HPE-1600W", vendor="HPE", specs={"watts": 1600, "input": "AC"})
+        hpe = factories.spare(session, "HPE-1", part_number="HPE-1600W")
+    expected = rest(client, "/availability?site_code=SY-01&part_number=PSU-750W", admin)
+    answer = gql(
+        '{ availability(siteCode: "SY-01", partNumber: "PSU-750W") '
+        f"{{ {AVAILABILITY_FIELDS} }} }}",
+        admin,
+    )
+    assert "errors" not in answer, answer
+    assert dropnull(normalise(answer["data"]["availability"])) == dropnull(normalise(expected))
+    why = {r["spareId"]: r["reason"] for r in answer["data"]["availability"]["rejected"]}
+    assert why[str(hpe.id)] == "other_vendor"
+    assert "HPE-1" not in {c["serial"] for c in answer["data"]["availability"]["candidates"]}
+    assert (
+        json.loads(json.dumps(answer["data"]["availability"]["rejectedCounts"]))["other_vendor"]
+        == 1
+    )
 
 
 @pytest.mark.usefixtures("stocked")
@@ -88,6 +116,14 @@ def test_availability_scope_and_errors(
     other = headers_for("customer", customer="LNGRID")
     hidden = gql('{ availability(siteCode: "SY-01", partNumber: "PSU-750W") { reachable } }', other)
     assert hidden["errors"][0]["extensions"]["code"] == "not_found"
+    own = headers_for("customer", customer="LNXX")
+    mine = gql('{ availability(siteCode: "SY-01", partNumber: "PSU-750W") { reachable } }', own)
+    assert mine["data"]["availability"]["reachable"] is True
+    # A part outside its spares scope (not installed, not a substitute) is not found.
+    factories_free = '{ availability(siteCode: "SY-01", partNumber: "PSU-495W") { reachable } }'
+    assert gql(factories_free, own)["errors"][0]["extensions"]["code"] == "not_found"
+    covered = gql("{ coverage { customerCode } }", own)["data"]["coverage"]
+    assert covered == {"customerCode": "LNXX"}
     bad = gql('{ availability(siteCode: "SY-01") { reachable } }', admin)
     assert bad["errors"][0]["extensions"]["code"] == "validation_error"
     assert bad["errors"][0]["extensions"]["details"][0]["field"] == "part_number"
@@ -146,9 +182,48 @@ def test_reservations_and_loans_match_rest(
     assert normalise(answer["data"]["loans"]) == normalise(loans)
 
     own = headers_for("customer", customer="LNXX")
-    for query in ("{ reservations { items { id } } }", "{ loans { items { id } } }"):
-        refused = gql(query, own)
-        assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+    refused = gql("{ reservations { items { id } } }", own)
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+    # The customer of the loan's site reads it (as on REST); another customer does not.
+    mine = gql(f"{{ loans {{ items {{ {fields_of(lent.json())} }} nextCursor }} }}", own)
+    assert normalise(mine["data"]["loans"]) == normalise(rest(client, "/loans", own))
+    assert [x["id"] for x in mine["data"]["loans"]["items"]] == [str(lent.json()["id"])]
+    one = gql(f'{{ loan(id: "{lent.json()["id"]}") {{ siteCode }} }}', own)
+    assert one["data"]["loan"] == {"siteCode": "SY-01"}
+    grid = headers_for("customer", customer="LNGRID")
+    assert gql("{ loans { items { id } } }", grid)["data"]["loans"]["items"] == []
+    assert gql(f'{{ loan(id: "{lent.json()["id"]}") {{ id }} }}', grid)["data"]["loan"] is None
+
+
+def test_a_lent_standby_is_seen_where_it_stands_through_graphql(
+    stocked: Database,
+    client: TestClient,
+    gql: GQL,
+    admin: dict[str, str],
+    headers_for: TokenFactory,
+) -> None:
+    with stocked.transaction() as session:  # a standby of the pool, at another customer's site
+        pool = factories.device(session, "STANDBY-DL", site_code="DL-01", status="standby")
+    devices = {d["serial"]: d["id"] for d in rest(client, "/devices", admin)["items"]}
+    own, grid = headers_for("customer", customer="LNXX"), headers_for("customer", customer="LNGRID")
+    seen = f'{{ device(id: "{pool.id}") {{ status siteCode history {{ before after }} }} }}'
+    assert gql(seen, own)["data"]["device"] is None
+    body = {"standby_device_id": pool.id, "site_code": "SY-01", "ticket": "T-3"}
+    lent = client.post(
+        f"{API}/loans", json=body | {"replaces_device_id": devices["DEV-1"]}, headers=admin
+    )
+    assert lent.status_code == 201, lent.text
+    standing = gql(seen, own)["data"]["device"]
+    assert (standing["status"], standing["siteCode"]) == ("ON_LOAN", "SY-01")
+    assert (standing["history"][-1]["before"], standing["history"][-1]["after"]) == (
+        {"status": "standby", "site_code": "DL-01"},
+        {"status": "on_loan", "site_code": "SY-01"},
+    )
+    assert gql(seen, grid)["data"]["device"] is None  # it no longer stands at LNGRID's site
+    assert client.post(f"{API}/loans/{lent.json()['id']}/return", headers=admin).status_code == 200
+    assert gql(seen, own)["data"]["device"] is None
+    home = gql(seen, grid)["data"]["device"]
+    assert (home["status"], home["siteCode"]) == ("STANDBY", "DL-01")
 
 
 def test_replacements_and_report_match_rest(
@@ -213,6 +288,55 @@ def test_the_reserve_mutation_is_wired_and_idempotent(
     assert stored["status"] == "active"
     refused = gql(RESERVE, headers_for("customer", customer="LNXX"), key="k-2", ticket="T-3")
     assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+
+
+FIT = (
+    "mutation ($key: String!, $device: ID!, $site: String!, $part: String!) { "
+    "reserve(idempotencyKey: $key, input: {siteCode: $site, partNumber: $part, "
+    'ticket: "T-9", engineer: "王工", deviceId: $device}) { id partNumber } }'
+)
+
+
+def test_the_reserve_mutation_checks_the_fit_to_the_device(
+    stocked: Database, client: TestClient, gql: GQL, admin: dict[str, str]
+) -> None:
+    with stocked.transaction() as session:
+        factories.part(session, "HDD-1.2T", category="server_hdd", specs={"capacity_gb": 1200})
+        factories.spare(session, "DISK", part_number="HDD-1.2T")
+    devices = {d["serial"]: d["id"] for d in rest(client, "/devices", admin)["items"]}
+    device = str(devices["DEV-1"])
+    for key, site, part, field in (
+        ("f1", "DL-01", "PSU-750W", "site_code"),
+        ("f2", "SY-01", "HDD-1.2T", "part_number"),
+    ):
+        refused = gql(FIT, admin, key=key, device=device, site=site, part=part)
+        assert refused["errors"][0]["extensions"]["code"] == "validation_error"
+        assert refused["errors"][0]["extensions"]["details"][0]["field"] == field
+    fits = gql(FIT, admin, key="f3", device=device, site="SY-01", part="PSU-750W")
+    assert fits["data"]["reserve"]["partNumber"] == "PSU-750W"
+
+
+def test_availability_by_device_shows_the_firmware_verdict(
+    stocked: Database, client: TestClient, gql: GQL, admin: dict[str, str]
+) -> None:
+    devices = {d["serial"]: d["id"] for d in rest(client, "/devices", admin)["items"]}
+    client.patch(f"{API}/devices/{devices['DEV-1']}", json={"firmware_version": "V2"},
+                 headers=admin)  # fmt: skip
+    spares = {s["serial"]: s["id"] for s in rest(client, "/spares", admin)["items"]}
+    client.patch(f"{API}/spares/{spares['SUB']}", json={"firmware_version": "V2"}, headers=admin)
+    expected = rest(client, f"/availability?device_id={devices['DEV-1']}&slot=PSU1", admin)
+    answer = gql(
+        f'{{ availability(deviceId: "{devices["DEV-1"]}", slot: "PSU1") '
+        "{ best { serial firmwareMatches } candidates { serial firmwareMatches } } }",
+        admin,
+    )["data"]["availability"]
+    # The substitute carries the device's firmware: it comes first at the same ETA.
+    assert answer["best"] == {"serial": "SUB", "firmwareMatches": True}
+    assert answer["candidates"] == [
+        {"serial": c["serial"], "firmwareMatches": c["firmware_matches"]}
+        for c in expected["candidates"]
+    ]
+    assert [c["serial"] for c in expected["candidates"]][:2] == ["SUB", "NEAR"]
 
 
 @pytest.mark.usefixtures("stocked")

@@ -48,3 +48,24 @@ def test_a_customer_may_not_read_repairs(gql: GQL, headers_for: TokenFactory, db
     answer = gql("{ repairs { items { id } } }", headers_for("customer", customer="LNXX"))
     assert answer["data"] is None
     assert answer["errors"][0]["extensions"]["code"] == "forbidden"
+
+
+def test_a_repaired_unit_takes_the_repair_as_provenance(
+    gql: GQL, admin: dict[str, str], repair: dict[str, object]
+) -> None:
+    received = gql(
+        f'mutation {{ receiveRepair(id: "{repair["id"]}", outcome: "repaired") {{ status }} }}',
+        admin,
+    )
+    assert received["data"]["receiveRepair"]["status"] == "REPAIRED"
+    unit = gql(
+        f'{{ spare(id: "{repair["spare_id"]}") {{ status genuine condition '
+        "provenance { supplier channel document } } }",
+        admin,
+    )["data"]["spare"]
+    assert unit == {
+        "status": "AVAILABLE",
+        "genuine": True,
+        "condition": "REFURBISHED",
+        "provenance": {"supplier": "Dell", "channel": "repair", "document": "RMA-1"},
+    }

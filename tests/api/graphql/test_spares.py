@@ -159,3 +159,27 @@ def test_nested_list_limit_is_capped(gql: GQL, admin: dict[str, str]) -> None:
 def test_an_id_that_is_not_a_number_is_a_validation_error(gql: GQL, admin: dict[str, str]) -> None:
     answer = gql('{ spare(id: "x1") { id } }', admin)
     assert answer["errors"][0]["extensions"]["code"] == "validation_error"
+
+
+def test_the_warehouse_records_a_units_firmware_through_graphql(
+    db: Database, client: TestClient, gql: GQL, headers_for: TokenFactory
+) -> None:
+    with db.transaction() as session:
+        factories.part(session, "PSU-750W")
+        factories.warehouse(session, "WH-SY")
+        unit = factories.spare(session, "FW-1")
+    mutation = (
+        "mutation ($id: ID!, $fw: String) { updateSpare(id: $id, firmwareVersion: $fw) "
+        "{ id serial firmwareVersion } }"
+    )
+    refused = gql(mutation, headers_for("engineer"), id=str(unit.id), fw="V2")
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+    warehouse = headers_for("warehouse")
+    done = gql(mutation, warehouse, id=str(unit.id), fw="V2")["data"]["updateSpare"]
+    assert done["firmwareVersion"] == "V2"
+    rest = client.get(f"/api/v1/spares/{unit.id}", headers=warehouse).json()
+    assert rest["firmware_version"] == "V2"
+    read = gql(f'{{ spare(id: "{unit.id}") {{ id serial firmwareVersion }} }}', warehouse)
+    assert read["data"]["spare"] == done
+    too_long = gql(mutation, warehouse, id=str(unit.id), fw="x" * 101)
+    assert too_long["errors"][0]["extensions"]["code"] == "validation_error"

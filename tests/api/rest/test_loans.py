@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -111,3 +111,78 @@ def test_overdue_loans_are_listed(
         )
     overdue = client.get("/api/v1/loans", params={"overdue": True}, headers=dispatcher).json()
     assert [(x["id"], x["overdue"]) for x in overdue["items"]] == [(loan["id"], True)]
+
+
+def test_the_replaced_device_must_stand_at_the_loans_site(
+    client: TestClient, headers_for: TokenFactory, fleet: dict[str, int]
+) -> None:
+    dispatcher = headers_for("dispatcher")
+    elsewhere = client.post(
+        "/api/v1/loans", json=lend_body(fleet, site_code="SY-CORE"), headers=dispatcher
+    )
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["error"]["details"][0]["field"] == "site_code"
+    device = client.get(f"/api/v1/devices/{fleet['standby']}", headers=dispatcher).json()
+    assert (device["status"], device["site_code"]) == ("standby", "SY-CORE")
+    assert client.get("/api/v1/loans", headers=dispatcher).json()["items"] == []
+
+
+def test_a_lent_standby_stands_at_the_loans_site_and_comes_home(
+    client: TestClient, headers_for: TokenFactory, fleet: dict[str, int], db: Database
+) -> None:
+    with db.transaction() as session:
+        factories.customer(session, "LNGRID")
+        factories.site(session, "GRID-01", customer_code="LNGRID", lat=41.0, lon=123.0)
+    dispatcher = headers_for("dispatcher")
+    customer = headers_for("customer", customer="LNXX")
+    other = headers_for("customer", customer="LNGRID")
+    standby = f"/api/v1/devices/{fleet['standby']}"
+    loan = client.post("/api/v1/loans", json=lend_body(fleet), headers=dispatcher).json()
+    device = client.get(standby, headers=dispatcher).json()
+    assert (device["status"], device["site_code"]) == ("on_loan", "FS-EDGE")
+    history = client.get(f"{standby}/history", headers=dispatcher).json()["items"]
+    assert (history[-1]["before"], history[-1]["after"]) == (
+        {"status": "standby", "site_code": "SY-CORE"},
+        {"status": "on_loan", "site_code": "FS-EDGE"},
+    )
+    # The customer of the site sees the standby standing there and reads the loan...
+    assert client.get(standby, headers=customer).json()["site_code"] == "FS-EDGE"
+    mine = client.get("/api/v1/loans", headers=customer).json()["items"]
+    assert mine == [client.get(f"/api/v1/loans/{loan['id']}", headers=dispatcher).json()]
+    assert client.get(f"/api/v1/loans/{loan['id']}", headers=customer).json() == mine[0]
+    # ...but never writes; another customer sees neither the loan nor the standby.
+    assert client.post("/api/v1/loans", json=lend_body(fleet), headers=customer).status_code == 403
+    back = f"/api/v1/loans/{loan['id']}/return"
+    assert client.post(back, headers=customer).status_code == 403
+    assert client.get("/api/v1/loans", headers=other).json()["items"] == []
+    assert client.get(f"/api/v1/loans/{loan['id']}", headers=other).status_code == 404
+    assert client.get(standby, headers=other).status_code == 404
+
+    assert client.post(back, headers=dispatcher).status_code == 200
+    device = client.get(standby, headers=dispatcher).json()
+    assert (device["status"], device["site_code"]) == ("standby", "SY-CORE")
+    history = client.get(f"{standby}/history", headers=dispatcher).json()["items"]
+    assert history[-1]["after"] == {"status": "standby", "site_code": "SY-CORE"}
+
+
+def test_a_loan_answers_as_its_get_in_utc(
+    client: TestClient, headers_for: TokenFactory, fleet: dict[str, int]
+) -> None:
+    dispatcher = headers_for("dispatcher")
+    due = (utcnow() + timedelta(days=3)).astimezone(timezone(timedelta(hours=8)))
+    created = client.post(
+        "/api/v1/loans", json=lend_body(fleet, due_at=due.isoformat()), headers=dispatcher
+    )
+    assert created.status_code == 201, created.text
+    assert (
+        created.json()
+        == client.get(f"/api/v1/loans/{created.json()['id']}", headers=dispatcher).json()
+    )
+    assert created.json()["due_at"].endswith("Z")
+    naive = client.post(
+        "/api/v1/loans",
+        json=lend_body(fleet, due_at=due.replace(tzinfo=None).isoformat()),
+        headers=dispatcher,
+    )
+    assert naive.status_code == 422
+    assert naive.json()["error"]["details"][0]["field"].endswith("due_at")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from inventory_service.assets import register
 from inventory_service.platform.db import Database
+from inventory_service.warehouse import stock
+from models.device import DeviceUpdate
 from tests import factories
 from tests.conftest import TokenFactory
 
@@ -54,6 +57,7 @@ def test_the_answer_has_the_contract_shape(
             "distance_km": 0.0,
             "band_minutes": 30,
             "eta_minutes": 30,
+            "firmware_matches": None,  # asked by site and part: no device to compare
         },
         "candidates": [body["best"]],
         "rejected": [
@@ -69,6 +73,7 @@ def test_the_answer_has_the_contract_shape(
         "rejected_counts": {
             "not_genuine": 1,
             "not_available": 0,
+            "other_vendor": 0,
             "spec_lower": 0,
             "not_covered": 0,
             "too_far": 0,
@@ -167,3 +172,90 @@ def test_coverage_over_http(
         "/api/v1/coverage", params={"deadline_minutes": 0}, headers=headers_for("reporter")
     )
     assert bad.status_code == 422
+
+
+def test_a_customer_asks_only_about_parts_in_its_spares_scope(
+    client: TestClient, headers_for: TokenFactory, stocked: dict[str, int], db: Database
+) -> None:
+    with db.transaction() as session:
+        factories.part(session, "PSU-1100W", specs={"watts": 1100, "input": "AC"})
+        factories.part(session, "PSU-495W", specs={"watts": 495, "input": "AC"})
+        factories.part(session, "HPE-800W", vendor="HPE", specs={"watts": 800, "input": "AC"})
+    grid = headers_for("customer", customer="LNGRID")
+
+    def ask(part: str) -> int:
+        params = {"site_code": "GRID-01", "part_number": part}
+        return client.get(AVAILABILITY, params=params, headers=grid).status_code
+
+    # Installed in its device, or a substitute for it: yes. A lower part, or another
+    # vendor's: not in its scope, so it does not exist for it (as on /spares).
+    assert [ask(p) for p in ("PSU-750W", "PSU-1100W", "PSU-495W", "HPE-800W")] == [
+        200,
+        200,
+        404,
+        404,
+    ]
+    assert (
+        client.get(
+            AVAILABILITY,
+            params={"site_code": "GRID-01", "part_number": "PSU-495W"},
+            headers=headers_for("dispatcher"),
+        ).status_code
+        == 200
+    )
+
+
+def test_coverage_for_a_customer_names_its_own_code(
+    client: TestClient, headers_for: TokenFactory, stocked: dict[str, int]
+) -> None:
+    mine = client.get("/api/v1/coverage", headers=headers_for("customer", customer="LNGRID"))
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["customer_code"] == "LNGRID"
+    assert {r["customer_code"] for r in mine.json()["rows"]} == {"LNGRID"}
+    province = client.get("/api/v1/coverage", headers=headers_for("admin"))
+    assert province.json()["customer_code"] is None
+
+
+def test_by_device_the_units_firmware_is_shown_and_a_match_ranks_first(
+    client: TestClient, admin: dict[str, str], db: Database
+) -> None:
+    with db.transaction() as session:
+        factories.customer(session, "LNXX")
+        factories.site(session, "SHE-01")
+        factories.part(session, "PSU-750W", specs={"watts": 750, "input": "AC"})
+        factories.warehouse(session, "WH-SY")
+        old = factories.spare(session, "OLD-FW")  # received first: ranks first by receipt
+        unknown = factories.spare(session, "NO-FW")
+        same = factories.spare(session, "SAME-FW")
+        for unit, firmware in ((old, "V1"), (same, "V2")):
+            stock.set_firmware(
+                session, actor=factories.ACTOR, spare_id=unit.id or 0, firmware_version=firmware
+            )
+        device = factories.installed_part(
+            session, site_code="SHE-01", part_number="PSU-750W", serial="C1"
+        ).device_id
+        register.patch_device(
+            session,
+            actor=factories.ACTOR,
+            device_id=device,
+            data=DeviceUpdate(firmware_version="V2"),
+        )
+    by_device = client.get(
+        AVAILABILITY, params={"device_id": device, "slot": "PSU1"}, headers=admin
+    ).json()
+    assert [(c["serial"], c["firmware_matches"]) for c in by_device["candidates"]] == [
+        ("SAME-FW", True),
+        ("OLD-FW", False),
+        ("NO-FW", None),
+    ]
+    assert by_device["best"]["serial"] == "SAME-FW"
+    by_site = client.get(
+        AVAILABILITY, params={"site_code": "SHE-01", "part_number": "PSU-750W"}, headers=admin
+    ).json()
+    # Asked without a device: the usual order, and no firmware verdict.
+    assert [(c["serial"], c["firmware_matches"]) for c in by_site["candidates"]] == [
+        ("OLD-FW", None),
+        ("NO-FW", None),
+        ("SAME-FW", None),
+    ]
+    assert unknown.id is not None

@@ -41,6 +41,19 @@ def test_repaired_units_come_back_available_and_refurbished(
     )
     assert back.status_code == 200
     assert back.json()["status"] == "repaired"
+    unit = client.get(f"/api/v1/spares/{faulty}", headers=warehouse).json()
+    # Genuine still, and its provenance is now the repair: who repaired it, under which RMA.
+    assert (unit["status"], unit["condition"], unit["genuine"]) == (
+        "available",
+        "refurbished",
+        True,
+    )
+    assert unit["provenance"] == {"supplier": "Dell", "channel": "repair", "document": "RMA-77"}
+    moves = client.get(f"/api/v1/spares/{faulty}/movements", headers=warehouse).json()["items"]
+    assert [(m["action"], m["reference"]) for m in moves[-2:]] == [
+        ("sent_to_repair", "RMA RMA-77"),
+        ("repaired", "RMA RMA-77"),
+    ]
     again = client.post(
         f"/api/v1/repairs/{order['id']}/receive", json={"outcome": "scrapped"}, headers=warehouse
     )

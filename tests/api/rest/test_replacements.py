@@ -189,3 +189,23 @@ def test_customers_see_only_replacements_on_their_devices(
         "/api/v1/replacements", json=replacement(r["id"], scene["device_id"]), headers=own
     )
     assert refused.status_code == 403
+
+
+def test_another_vendors_unit_may_not_replace_unless_an_approved_alternate(
+    client: TestClient, headers_for: TokenFactory, db: Database, scene: dict[str, Any]
+) -> None:
+    engineer, admin = headers_for("engineer"), headers_for("admin")
+    with db.transaction() as session:
+        factories.part(session, "HPE-800W", vendor="HPE", specs={"watts": 800, "input": "AC"})
+        hpe = factories.spare(session, "HPE-1", part_number="HPE-800W")
+    r = reserve(client, engineer, part_number="HPE-800W", spare_id=hpe.id)
+    body = replacement(r["id"], scene["device_id"])
+    refused = client.post("/api/v1/replacements", json=body, headers=engineer)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "removed_serial"
+    approval = {"part_number": "HPE-800W", "document": "Dell notice 2026-17"}
+    added = client.post("/api/v1/parts/PSU-750W/alternates", json=approval, headers=admin)
+    assert added.status_code == 201, added.text
+    done = client.post("/api/v1/replacements", json=body, headers=engineer)
+    assert done.status_code == 201, done.text
+    assert done.json()["installed_serial"] == "HPE-1"

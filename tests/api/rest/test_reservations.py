@@ -218,3 +218,63 @@ def test_customers_never_see_reservations(
     assert client.get(f"{URL}/{r['id']}", headers=customer).status_code == 403
     refused = client.post(URL, json=body(), headers=customer | {"Idempotency-Key": "c"})
     assert refused.status_code == 403
+
+
+def test_a_reservation_for_a_device_must_fit_it(
+    client: TestClient, engineer: dict[str, str], db: Database
+) -> None:
+    with db.transaction() as session:
+        factories.customer(session, "LNXX")
+        factories.site(session, "SY-CORE")
+        factories.site(session, "SY-EDGE", lat=41.80, lon=123.40)
+        factories.warehouse(session, "WH-SY")
+        factories.part(session, "PSU-750W", specs={"watts": 750, "input": "AC"})
+        factories.part(session, "PSU-1100W", specs={"watts": 1100, "input": "AC"})
+        factories.part(session, "HDD-1.2T", category="server_hdd", specs={"capacity_gb": 1200})
+        factories.part(session, "HPE-800W", vendor="HPE", specs={"watts": 800, "input": "AC"})
+        for serial, part in (("U1", "PSU-750W"), ("B1", "PSU-1100W"), ("D1", "HDD-1.2T")):
+            factories.spare(session, serial, part_number=part)
+        factories.spare(session, "H1", part_number="HPE-800W")
+        device = factories.installed_part(
+            session, site_code="SY-CORE", part_number="PSU-750W", serial="C1"
+        ).device_id
+
+    def reserve(key: str, **extra: object) -> object:
+        return client.post(
+            URL, json=body(device_id=device, **extra), headers=engineer | {"Idempotency-Key": key}
+        )
+
+    refusals = [
+        (reserve("k1", site_code="SY-EDGE"), "site_code"),  # the device stands elsewhere
+        (reserve("k2", part_number="HDD-1.2T"), "part_number"),  # a disk for a PSU slot
+        (reserve("k3", part_number="HPE-800W"), "part_number"),  # another vendor's PSU
+    ]
+    for response, field in refusals:
+        assert response.status_code == 422, response.text  # type: ignore[attr-defined]
+        details = response.json()["error"]["details"]  # type: ignore[attr-defined]
+        assert [d["field"] for d in details] == [field]
+    with db.transaction(write=False) as session:
+        assert session.exec(select(Reservation)).all() == []
+    exact = reserve("k4")
+    assert exact.status_code == 201, exact.text  # type: ignore[attr-defined]
+    bigger = reserve("k5", part_number="PSU-1100W")  # a substitute for the installed part
+    assert bigger.status_code == 201, bigger.text  # type: ignore[attr-defined]
+    assert bigger.json()["serial"] == "B1"  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("stocked")
+def test_another_vendors_unit_is_never_reserved_unless_approved(
+    client: TestClient, engineer: dict[str, str], admin: dict[str, str], db: Database
+) -> None:
+    with db.transaction() as session:
+        factories.part(session, "HPE-1600W", vendor="HPE", specs={"watts": 1600, "input": "AC"})
+        hpe = factories.spare(session, "HPE-1", part_number="HPE-1600W")
+    given = post(client, engineer, "a", spare_id=hpe.id)
+    assert given.status_code == 409  # type: ignore[attr-defined]
+    assert given.json()["error"]["code"] == "no_spare_available"  # type: ignore[attr-defined]
+    approval = {"part_number": "HPE-1600W", "document": "Dell notice 17"}
+    added = client.post("/api/v1/parts/PSU-750W/alternates", json=approval, headers=admin)
+    assert added.status_code == 201
+    approved = post(client, engineer, "b", spare_id=hpe.id)
+    assert approved.status_code == 201, approved.text  # type: ignore[attr-defined]
+    assert approved.json()["substitute"] is True  # type: ignore[attr-defined]

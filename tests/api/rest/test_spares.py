@@ -390,7 +390,7 @@ def test_export_xlsx_has_a_frozen_filtered_header(
     assert sheet is not None
     assert sheet.title == "备品备件清单"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N2"
+    assert sheet.auto_filter.ref == "A1:O2"
     assert sheet["A1"].value == "备件型号"
     assert sheet["E2"].value == "X-1"
     assert (sheet.column_dimensions["B"].width or 0) >= 8
@@ -468,3 +468,23 @@ def test_receiving_retried_with_the_same_key_answers_the_first_unit(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert counts(depot) == (1, 1)
+
+
+def test_a_customers_spares_scope_holds_another_vendors_part_only_as_an_alternate(
+    client: TestClient,
+    two_customers: Database,
+    headers_for: TokenFactory,
+    wh: dict[str, str],
+    admin: dict[str, str],
+) -> None:
+    with two_customers.transaction() as session:
+        factories.part(session, "HPE-1600W", vendor="HPE", specs={"watts": 1600, "input": "AC"})
+    hpe = receive(client, wh, "HPE-1", part_number="HPE-1600W")
+    lna = headers_for("customer", customer="LNA")
+    assert client.get(f"{API}/spares/{hpe['id']}", headers=lna).status_code == 404
+    approval = {"part_number": "HPE-1600W", "document": "Dell notice 2026-17"}
+    added = client.post(f"{API}/parts/PSU-750W/alternates", json=approval, headers=admin)
+    assert added.status_code == 201, added.text
+    assert client.get(f"{API}/spares/{hpe['id']}", headers=lna).json()["serial"] == "HPE-1"
+    lnb = headers_for("customer", customer="LNB")  # one way, and only for PSU-750W's owners
+    assert client.get(f"{API}/spares/{hpe['id']}", headers=lnb).status_code == 404
