@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.api.bola_rest import replacement_body
-from tests.api.bola_world import MONTH, PART_B, SITE_B, B, Kind, World
+from tests.api.bola_world import MONTH, PART_A, PART_B, PART_B_ALTERNATE, SITE_B, B, Kind, World
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ def graphql_fields(w: World) -> list[Field]:
     return [
         *_place_and_device_reads(w),
         *_stock_and_lifecycle_reads(w),
-        *_staff_reads(w),
+        *_internal_reads(w),
         *_writes(w),
+        *_catalogue_and_stock_writes(w),
     ]
 
 
@@ -105,7 +106,8 @@ def _stock_and_lifecycle_reads(w: World) -> list[Field]:
     ]
 
 
-def _staff_reads(w: World) -> list[Field]:
+def _internal_reads(w: World) -> list[Field]:
+    """Repairs, edits and reservations (staff only); loans (a customer: to its own sites)."""
     return [
         Field("repairs", Kind.STAFF, "{ repairs { items { id serial } } }"),
         Field("repair", Kind.STAFF, f'{{ repair(id: "{w.repair}") {{ id serial }} }}'),
@@ -116,8 +118,33 @@ def _staff_reads(w: World) -> list[Field]:
         ),
         Field("reservations", Kind.STAFF, "{ reservations { items { id siteCode } } }"),
         Field("reservation", Kind.STAFF, f'{{ reservation(id: "{w.reservation}") {{ id }} }}'),
-        Field("loans", Kind.STAFF, "{ loans { items { id siteCode } } }"),
-        Field("loan", Kind.STAFF, f'{{ loan(id: "{w.loan}") {{ id siteCode }} }}'),
+        Field("loans", Kind.LIST, "{ loans { items { id siteCode } } }"),
+        Field(
+            "loans", Kind.LIST, f'{{ loans(siteCode: "{SITE_B}") {{ items {{ id siteCode }} }} }}'
+        ),
+        Field("loan", Kind.OWN, f'{{ loan(id: "{w.loan}") {{ id siteCode }} }}'),
+    ]
+
+
+def _catalogue_and_stock_writes(w: World) -> list[Field]:
+    return [
+        Field(
+            "updateSpare",
+            Kind.WRITE,
+            f'mutation {{ updateSpare(id: "{w.spare}", firmwareVersion: "x") {{ id }} }}',
+        ),
+        Field(
+            "addPartAlternate",
+            Kind.WRITE,
+            f'mutation {{ addPartAlternate(partNumber: "{PART_B}", alternatePartNumber: '
+            f'"{PART_A}", document: "x") {{ partNumber }} }}',
+        ),
+        Field(
+            "removePartAlternate",
+            Kind.WRITE,
+            f'mutation {{ removePartAlternate(partNumber: "{PART_B}", alternatePartNumber: '
+            f'"{PART_B_ALTERNATE}") {{ partNumber }} }}',
+        ),
     ]
 
 

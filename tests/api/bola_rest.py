@@ -8,7 +8,17 @@ from datetime import timedelta
 from typing import Any
 
 from models.base import utcnow
-from tests.api.bola_world import MONTH, PART_A, PART_B, SITE_B, WAREHOUSE, B, Kind, World
+from tests.api.bola_world import (
+    MONTH,
+    PART_A,
+    PART_B,
+    PART_B_ALTERNATE,
+    SITE_B,
+    WAREHOUSE,
+    B,
+    Kind,
+    World,
+)
 
 API = "/api/v1"
 
@@ -24,6 +34,7 @@ class Case:
     params: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     opaque: bool = False  # B's answer (a DOCX, a ledger) names nothing: its 200 is the proof
+    owner_sees: bool = True  # False: B may not see it either (404), the case is about A alone
 
     @property
     def target(self) -> str:
@@ -76,6 +87,19 @@ def _catalogue_cases() -> list[Case]:
             body={"code": "WH-X", "name": "x", "lat": 41.8, "lon": 123.4, "kind": "depot"},
         ),
         Case("GET", f"{API}/parts", Kind.SHARED),
+        Case(
+            "POST",
+            f"{API}/parts/{{part_number}}/alternates",
+            Kind.WRITE,
+            f"{API}/parts/{PART_B}/alternates",
+            body={"part_number": PART_A, "document": "x"},
+        ),
+        Case(
+            "DELETE",
+            f"{API}/parts/{{part_number}}/alternates/{{alternate}}",
+            Kind.WRITE,
+            f"{API}/parts/{PART_B}/alternates/{PART_B_ALTERNATE}",
+        ),
         Case("GET", f"{API}/parts/{{part_number}}", Kind.SHARED, f"{API}/parts/{PART_B}"),
         Case(
             "GET",
@@ -108,6 +132,7 @@ def _catalogue_cases() -> list[Case]:
             f"{API}/availability",
             Kind.OWN,
             params={"site_code": SITE_B, "part_number": PART_A},
+            owner_sees=False,  # A's own part at B's site: B's scope holds no PART_A
         ),
     ]
 
@@ -189,6 +214,13 @@ def _stock_cases(w: World) -> list[Case]:
         ),
         Case("POST", f"{API}/spares", Kind.WRITE, body=receive),
         Case("POST", f"{API}/spares/{{spare_id}}/verify", Kind.WRITE, f"{unit}/verify"),
+        Case(
+            "PATCH",
+            f"{API}/spares/{{spare_id}}",
+            Kind.WRITE,
+            unit,
+            body={"firmware_version": "x"},
+        ),
         Case(
             "POST",
             f"{API}/spares/{{spare_id}}/transfer",
@@ -281,7 +313,8 @@ def _lifecycle_cases(w: World) -> list[Case]:
 
 
 def _reservation_and_loan_cases(w: World) -> list[Case]:
-    """Reservations and loans: no customer reads or makes them."""
+    """Reservations (no customer reads or makes them) and loans (a customer reads those to its
+    own sites)."""
     reservation = f"{API}/reservations/{w.reservation}"
     reserve = {
         "site_code": SITE_B,
@@ -318,8 +351,9 @@ def _reservation_and_loan_cases(w: World) -> list[Case]:
             Kind.WRITE,
             body=replacement_body(w),
         ),
-        Case("GET", f"{API}/loans", Kind.STAFF),
-        Case("GET", f"{API}/loans/{{loan_id}}", Kind.STAFF, f"{API}/loans/{w.loan}"),
+        Case("GET", f"{API}/loans", Kind.LIST),
+        Case("GET", f"{API}/loans", Kind.LIST, params={"site_code": SITE_B}),
+        Case("GET", f"{API}/loans/{{loan_id}}", Kind.OWN, f"{API}/loans/{w.loan}"),
         Case("POST", f"{API}/loans", Kind.WRITE, body=loan),
         Case("POST", f"{API}/loans/{{loan_id}}/return", Kind.WRITE, f"{API}/loans/{w.loan}/return"),
     ]

@@ -1,11 +1,12 @@
 """Two customers' worlds for the BOLA sweep (`tests/api/test_bola.py`).
 
-Customer B (`LNBETA`) owns one of everything a customer can own or be linked to: a site, devices
-with components and history, a replacement with its fault record, an active reservation, a unit
-of a part installed only at B's, a faulty unit at repair, a standby lent to B's site, a
-stocktake that counted B's unit. Customer A (`LNALFA`) owns the same kinds of things, so A's own
-lists are not empty. Everything of B's carries `BETA` in its code or serial and nothing else
-does: an answer to A that holds the text `BETA` has leaked something of B's.
+Customer B (`LNBETA`) owns one of everything a customer can own or be linked to: a site,
+devices with components and history, a replacement with its fault record, an active
+reservation, a unit of a part installed only at B's (with an approved alternate), a faulty
+unit at repair, a standby lent to B's site, a stocktake that counted B's unit. Customer A
+(`LNALFA`) owns the same kinds of things, so A's own lists are not empty. Everything of B's
+carries `BETA` in its code or serial and nothing else does: an answer to A that holds the
+text `BETA` has leaked something of B's.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from sqlmodel import Session, select
 
 from inventory_service.lifecycle import loans
 from inventory_service.platform.db import Database
-from inventory_service.warehouse import stocktakes
+from inventory_service.warehouse import catalogue, stocktakes
 from models import SpareUnit
 from models.base import utcnow
+from models.part import AlternateCreate
 from models.reservation import LoanCreate
 from models.spare import StocktakeCreate, StocktakeLine
 from tests import factories
@@ -29,6 +31,7 @@ MARKER = "BETA"
 A, B = "LNALFA", "LNBETA"
 SITE_A, SITE_B = "SY-ALFA", "SY-BETA"
 PART_A, PART_B = "PN-ALFA", "PN-BETA"
+PART_B_ALTERNATE = "PN-ALTB"  # another vendor's part approved to replace PART_B
 WAREHOUSE = "WH-SY"
 REPLACED_AT = datetime(2026, 10, 15, 4, 0, tzinfo=UTC)  # in the report of MONTH (local time)
 MONTH = "2026-10"
@@ -96,6 +99,13 @@ def build(db: Database) -> World:
             engineer="王工",
         )
         spare = factories.spare(session, "SP-BETA-3", part_number=PART_B)
+        factories.part(session, PART_B_ALTERNATE, vendor="HPE", category="psu_lnbeta")
+        catalogue.add_alternate(
+            session,
+            actor=factories.ACTOR,
+            part_number=PART_B,
+            data=AlternateCreate(part_number=PART_B_ALTERNATE, document="approval N-1"),
+        )
         faulty = session.exec(select(SpareUnit).where(SpareUnit.serial == "OLD-BETA-1")).one()
         at_repair = factories.faulty_unit(session, "FX-BETA-4", part_number=PART_B)
         repair = factories.repair_row(

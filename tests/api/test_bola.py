@@ -156,7 +156,10 @@ def _rest_problems(client: TestClient, case: Case, tokens: dict[str, dict[str, s
     problems = []
     owner = send(client, case, tokens["B"])
     owner_text = "" if case.opaque and owner.status_code == 200 else owner.text
-    found = _owner_problem(case.kind, owner.status_code, owner_text, case.opaque)
+    if case.owner_sees:
+        found = _owner_problem(case.kind, owner.status_code, owner_text, case.opaque)
+    else:
+        found = None if owner.status_code == 404 else f"B got {owner.status_code}, not 404"
     if found:
         problems.append(f"{name}: {found}")
     outsider = send(client, case, tokens["A"])

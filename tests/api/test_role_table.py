@@ -24,8 +24,6 @@ FIELD = frozenset({"dispatcher", "engineer"})
 STOCK = frozenset({"warehouse"})
 
 # (method, path) → the roles besides admin that may call it.
-# Note: the contract lets a customer read the loans to its sites; the code keeps GET /loans
-# staff-only today (reported, not changed here), so the table records what is served.
 ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/customers"): NONE,
     ("GET", "/api/v1/customers"): EVERYONE,
@@ -41,6 +39,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/parts"): EVERYONE,
     ("GET", "/api/v1/parts/{part_number}"): EVERYONE,
     ("GET", "/api/v1/parts/{part_number}/substitutes"): EVERYONE,
+    ("POST", "/api/v1/parts/{part_number}/alternates"): NONE,
+    ("DELETE", "/api/v1/parts/{part_number}/alternates/{alternate}"): NONE,
     ("POST", "/api/v1/devices"): frozenset({"dispatcher"}),
     ("POST", "/api/v1/devices/import"): frozenset({"dispatcher"}),
     ("GET", "/api/v1/devices"): EVERYONE,
@@ -59,6 +59,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/spares/summary"): EVERYONE,
     ("GET", "/api/v1/spares/export"): EVERYONE,
     ("GET", "/api/v1/spares/{spare_id}"): EVERYONE,
+    ("PATCH", "/api/v1/spares/{spare_id}"): STOCK,
     ("GET", "/api/v1/spares/{spare_id}/movements"): EVERYONE,
     ("POST", "/api/v1/spares/{spare_id}/verify"): STOCK,
     ("POST", "/api/v1/spares/{spare_id}/transfer"): STOCK,
@@ -82,8 +83,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/replacements/{replacement_id}/edits"): STAFF,
     ("POST", "/api/v1/loans"): frozenset({"dispatcher", "warehouse"}),
     ("POST", "/api/v1/loans/{loan_id}/return"): frozenset({"dispatcher", "warehouse"}),
-    ("GET", "/api/v1/loans"): STAFF,
-    ("GET", "/api/v1/loans/{loan_id}"): STAFF,
+    ("GET", "/api/v1/loans"): EVERYONE,  # a customer: the loans to its own sites
+    ("GET", "/api/v1/loans/{loan_id}"): EVERYONE,
 }
 
 
