@@ -9,7 +9,7 @@ filter) and runs with both customers' tokens:
   (GraphQL: null, or a `not_found` error);
 - LIST, a list or a summary: B's answer shows B's things, A's answer holds nothing of B's;
 - SHARED, the catalogue every role reads (parts, warehouses): both get it;
-- STAFF, a read no customer may make (reservations, repairs, loans, stocktakes, edits): 403
+- STAFF, a read no customer may make (reservations, repairs, stocktakes, edits): 403
   (`forbidden`) for both;
 - WRITE: 403 for both, and nothing changes (an admin's view of everything, before and after).
 "Holds something of B's" is "holds the text BETA" (`tests/api/bola_world.py`). When a request
