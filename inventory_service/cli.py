@@ -245,9 +245,9 @@ def coverage(
 
 def _coverage_csv(result: Coverage) -> None:
     """Every pair as a CSV row on stdout."""
-    import csv
+    from inventory_service.platform import spreadsheets
 
-    writer = csv.writer(sys.stdout)
+    writer = spreadsheets.csv_writer(sys.stdout)
     writer.writerow(
         [
             "site_code",

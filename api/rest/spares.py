@@ -127,7 +127,7 @@ def verify_spare(
 
 @router.patch("/{spare_id}", response_model=SpareRead)
 def update_spare(
-    spare_id: int, data: SpareUpdate, session: SessionDep, actor: Stockkeeper
+    spare_id: PathId, data: SpareUpdate, session: SessionDep, actor: Stockkeeper
 ) -> SpareRead:
     """Record the firmware a unit carries (`null`: unknown); a ledger row names the change."""
     unit = stock.set_firmware(
