@@ -12,11 +12,11 @@ from api.filters import query_filters
 from api.idempotency import IdempotencyDep, IdempotencyRequired
 from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.lifecycle import loans, replacements, reservations
+from inventory_service.platform.lang import Lang
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reporting import fault_report as fault_report_data
 from inventory_service.reporting import fault_report_export
 from inventory_service.reporting.fault_report_export import DocFormat
-from inventory_service.warehouse.spares_export import Lang
 from models.reservation import (
     LoanCreate,
     LoanRead,

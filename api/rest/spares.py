@@ -12,10 +12,11 @@ from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep
 from api.schemas import CodePath, Cursor, Limit, PageOf, PathId, page_of
+from inventory_service.platform.lang import Lang
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import spares_export, spares_list, stock
 from inventory_service.warehouse import stocktakes as stocktakes_service
-from inventory_service.warehouse.spares_export import ExportFormat, Lang
+from inventory_service.warehouse.spares_export import ExportFormat
 from models.ledger import MovementRead
 from models.spare import (
     SpareRead,

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from inventory_service.platform import spreadsheets
+from inventory_service.platform.lang import Lang
 from inventory_service.reporting.reports import ReportData, ReportRow
-from inventory_service.warehouse.spares_export import Lang
 
 COLUMNS: Final = (
     ("date", "Date", "更换日期"),

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from inventory_service.platform import spreadsheets
+from inventory_service.platform.lang import Lang
 from inventory_service.reporting.report_tables import (
     COLUMNS,
     FIGURES,
@@ -37,7 +38,6 @@ from inventory_service.reporting.report_tables import (
     yes_no,
 )
 from inventory_service.reporting.reports import ReportData, ReportRow
-from inventory_service.warehouse.spares_export import Lang
 from models.report import ReplacementReportSummary
 
 

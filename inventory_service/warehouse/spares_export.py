@@ -15,17 +15,13 @@ from enum import StrEnum
 from typing import Final
 
 from inventory_service.platform import spreadsheets
+from inventory_service.platform.lang import Lang
 from inventory_service.warehouse.spares_list import ExportRow
 
 
 class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
-
-
-class Lang(StrEnum):
-    EN = "en"
-    ZH = "zh"
 
 
 COLUMNS: Final = (

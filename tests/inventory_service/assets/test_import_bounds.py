@@ -22,7 +22,7 @@ from inventory_service.platform.settings import get_settings, replace_settings
 from models import Device
 from tests import factories
 from tests.hostile import HEADER, xlsx_bomb
-from tests.inventory_service.test_device_import import as_csv, good_rows, run_import
+from tests.inventory_service.assets.test_device_import import as_csv, good_rows, run_import
 
 URL = "/api/v1/devices/import"
 MB = 1024 * 1024
