@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import console, errors, openapi, web
 from api.graphql.schema import graphql_router
-from api.middleware import Metrics, RefuseNul, RequestContextMiddleware
+from api.middleware import Metrics, RefuseNul, RequestContextMiddleware, RequestGuard
 from api.rest import (
     customers,
     devices,
@@ -62,15 +62,6 @@ def api_router() -> APIRouter:
     return router
 
 
-async def _sweep_until(stop: asyncio.Event, db: Database, every: float) -> None:
-    """Sweep every `every` seconds until `stop` is set; a sweep under way is finished first."""
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        except TimeoutError:
-            await run_in_threadpool(startup.sweep_expired, db)
-
-
 def create_app(*, database: Database | None = None, cfg: Settings | None = None) -> FastAPI:
     """Build the app; `database` defaults to the one the settings name."""
     cfg = cfg or get_settings()
@@ -83,7 +74,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
         await run_in_threadpool(startup.refresh_places, db)
         stop, sweeper = asyncio.Event(), None
         if cfg.expiry_sweep_seconds > 0:
-            sweeper = asyncio.create_task(_sweep_until(stop, db, cfg.expiry_sweep_seconds))
+            sweeper = asyncio.create_task(startup.sweep_forever(db, cfg.expiry_sweep_seconds, stop))
         yield
         # Reached after uvicorn has drained in-flight requests (SIGTERM or Ctrl-C).
         stop.set()
@@ -119,6 +110,7 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
         async def ceiling() -> dict[str, str]:
             return {"status": "ok"}
 
+    app.add_middleware(RequestGuard, max_body=int(cfg.max_body_mb * 1024 * 1024))
     app.add_middleware(RefuseNul)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, on_error=errors.unexpected_error

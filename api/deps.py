@@ -66,7 +66,14 @@ async def get_caller(
     db: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The authenticated caller (401 without a valid bearer token)."""
+    """The authenticated caller (401 without a valid bearer token).
+
+    A request with a body was already authenticated by `api.middleware.RequestGuard`, before
+    its body was read; that caller is reused.
+    """
+    known: Caller | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
     return await caller_of(request, db, credentials.credentials if credentials else None)
 
 

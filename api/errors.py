@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -25,6 +26,7 @@ from starlette.types import Scope
 from api.idempotency import ReplayResponse, replay_response
 from api.surface import error_body, status_of
 from inventory_service.platform import errors, idempotency
+from inventory_service.platform.db import unavailable
 from inventory_service.platform.logs import request_id_var
 
 log = logging.getLogger("inventory.api")
@@ -44,7 +46,11 @@ HTTP_CODES = {
 
 
 def domain_error_response(exc: errors.DomainError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthorized) else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, errors.Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, errors.ServiceUnavailable):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return JSONResponse(
         error_body(exc.code, exc.message, exc.details), status_code=status_of(exc), headers=headers
     )
@@ -86,6 +92,14 @@ async def _settle_claim(request: Request, response: JSONResponse | None) -> None
         )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error raised in a route: 503 when the database is unavailable, else 500."""
+    found = unavailable(exc)
+    if found is None:
+        return await _masked(request, exc)
+    return await _unavailable(request, exc, found)
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on `app`."""
 
@@ -98,6 +112,9 @@ def install(app: FastAPI) -> None:
         response = domain_error_response(exc)
         await _settle_claim(request, response)
         return response
+
+    for kind in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        app.add_exception_handler(kind, _database_error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -175,11 +192,32 @@ def _path_regex(template: str) -> re.Pattern[str]:
 
 
 async def unexpected_error(scope: Scope, exc: Exception) -> JSONResponse:
-    """The masked 500: the details go to the log with the request id, never to the client."""
+    """The masked 500 (or the 503 of an unavailable database, wherever it was raised)."""
     request = Request(scope)
-    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
-    await _settle_claim(request, None)
+    found = unavailable(exc)
+    if found is not None:
+        return await _unavailable(request, exc, found)
+    return await _masked(request, exc)
+
+
+async def _unavailable(
+    request: Request, exc: Exception, found: errors.ServiceUnavailable
+) -> JSONResponse:
+    """503 with Retry-After; logged as a warning with the driver's one-line reason."""
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    log.warning("database unavailable", extra={"error": type(exc).__name__, "reason": reason})
+    try:
+        await _settle_claim(request, None)
+    except Exception as again:  # the same database; a dead claim is taken over later
+        log.warning("could not free an idempotency key", extra={"error": type(again).__name__})
+    return domain_error_response(found)
+
+
+async def _masked(request: Request, exc: Exception) -> JSONResponse:
+    """The masked 500: the details go to the log with the request id, never to the client."""
     rid = request_id_var.get()
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path, "request_id": rid})
+    await _settle_claim(request, None)
     return JSONResponse(
         error_body("internal_error", f"internal error; quote request id {rid}"),
         status_code=500,

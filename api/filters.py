@@ -39,14 +39,14 @@ class FilterField:
     annotation: Any
     info: FieldInfo | None
 
-    @property
-    def max_length(self) -> int | None:
+    def bound(self, name: str) -> Any:
+        """A constraint of the field (`max_length`, `ge`, `le`), or None."""
         if self.info is None:
             return None
         for meta in self.info.metadata:
-            found = getattr(meta, "max_length", None)
+            found = getattr(meta, name, None)
             if found is not None:
-                return int(found)
+                return found
         return None
 
     @property
@@ -96,7 +96,13 @@ def query_filters(cls: type[F]) -> Callable[..., F]:
                 inspect.Parameter.KEYWORD_ONLY,
                 default=None,
                 annotation=typing.Annotated[
-                    f.annotation, Query(max_length=f.max_length, description=f.description)
+                    f.annotation,
+                    Query(
+                        max_length=f.bound("max_length"),
+                        ge=f.bound("ge"),
+                        le=f.bound("le"),
+                        description=f.description,
+                    ),
                 ],
             )
             for f in fields_of(cls)

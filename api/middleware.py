@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request id, Prometheus metrics and one structured access-log line.
+"""Pure ASGI middleware: request id, Prometheus metrics, one structured access-log line, the
+security headers, and the guard that authenticates a caller and bounds a body before it is read.
 
 Written as raw ASGI (not BaseHTTPMiddleware) because it wraps every request on the hot path.
 """
@@ -14,9 +15,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import surface
+from api.errors import domain_error_response
+from inventory_service.platform.errors import DomainError, PayloadTooLarge
 from inventory_service.platform.logs import request_id_var
 
 access_log = logging.getLogger("inventory.access")
@@ -67,6 +72,19 @@ def _route_template(scope: Scope) -> str:
 
 ErrorResponder = Callable[[Scope, Exception], Awaitable[Response]]
 
+# On every answer: no MIME sniffing, never framed (a CSP that names no source, so self-hosted
+# pages and assets under /console and /docs keep working; a page that sends its own CSP,
+# which also says frame-ancestors 'none', keeps it).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# On API answers (REST and GraphQL): they hold a caller's data; no cache keeps them.
+API_PATHS = ("/api/", "/graphql")
+NO_STORE = (b"cache-control", b"no-store")
+
 
 class RequestContextMiddleware:
     """Request id in and out, metrics, the access log, and the last line against crashes."""
@@ -90,6 +108,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         started_response = False
+        api_answer = scope["path"].startswith(API_PATHS)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, started_response
@@ -98,6 +117,11 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                present = {name.lower() for name, _ in headers}
+                # A page's own (stricter) policy is kept: /docs and /console set theirs.
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if api_answer and b"cache-control" not in present:
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
@@ -125,6 +149,85 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when the streamed body passes the cap (mapped to 413 once)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large(limit).message)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    megabytes = f"{limit / 1024 / 1024:g}"
+    return PayloadTooLarge(
+        f"request body over {megabytes} MB",
+        details=[{"field": "body", "reason": f"larger than {limit} bytes (INVENTORY_MAX_BODY_MB)"}],
+    )
+
+
+class RequestGuard:
+    """Authenticate before any body is read; refuse a body over `max_body` bytes while streaming.
+
+    Starlette's own body limit answers a plain-text 413; this one answers the contract's error
+    shape, refuses at once when Content-Length announces too much, and counts the bytes of a body
+    sent without it (chunked) as they arrive.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            # No route reads the body of a GET, HEAD or OPTIONS: the hot path stays untouched.
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(API_PATHS):
+            token: str | None = None
+            announced: int | None = None
+            for name, value in scope.get("headers", ()):
+                if name == b"authorization":
+                    scheme, _, rest = value.decode("latin-1").partition(" ")
+                    token = rest.strip() or None if scheme.lower() == "bearer" else None
+                elif name == b"content-length" and value.isdigit():
+                    announced = int(value)
+            try:
+                caller = await surface.authenticate(scope["app"].state.database, token)
+                if announced is not None and announced > self.max_body:
+                    raise _too_large(self.max_body)
+            except DomainError as exc:
+                await domain_error_response(exc)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["caller"] = caller
+
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded, watch)
+        except BodyTooLarge:
+            if started:
+                raise
+            await domain_error_response(_too_large(self.max_body))(scope, receive, send)
 
 
 class RefuseNul:

@@ -9,6 +9,8 @@ Rules that always hold here:
   error body) under its key, and a retry gets the same refusal on either surface.
 - One authentication path: a recently verified token is answered from the in-process cache
   on the event loop; only a miss opens a short read session of its own in the thread pool.
+  `api.middleware.RequestGuard` calls it before a body is read and stores the caller on the
+  request; REST's `get_caller` and GraphQL's context reuse that caller.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from inventory_service.platform import auth, errors
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.db import Database
+from inventory_service.platform.db import Database, unavailable_as_domain_error
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.Unauthorized: 401,
@@ -29,7 +31,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.ValidationFailed: 422,
     errors.PreconditionFailed: 412,
-    errors.Unavailable: 503,
+    errors.PayloadTooLarge: 413,
+    errors.ServiceUnavailable: 503,
 }
 
 
@@ -72,7 +75,8 @@ def stored_refusal_error(body: Any) -> GraphQLError | None:
 
 def _authenticate(db: Database, token: str | None) -> Caller:
     # A short read session of its own: authentication never holds a request's write lock.
-    with db.session() as session:
+    # A locked or unreachable database is `ServiceUnavailable` (503) on every surface.
+    with unavailable_as_domain_error(), db.session() as session:
         return auth.authenticate(session, token)
 
 

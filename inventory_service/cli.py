@@ -245,9 +245,9 @@ def coverage(
 
 def _coverage_csv(result: Coverage) -> None:
     """Every pair as a CSV row on stdout."""
-    import csv
+    from inventory_service.platform import spreadsheets
 
-    writer = csv.writer(sys.stdout)
+    writer = spreadsheets.csv_writer(sys.stdout)
     writer.writerow(
         [
             "site_code",
@@ -351,8 +351,8 @@ def report_replacements(
 ) -> None:
     """The replacement report of a month, a quarter or a date range (progress on stderr)."""
     from inventory_service.platform.errors import ValidationFailed
+    from inventory_service.platform.lang import Lang
     from inventory_service.reporting import periods, reports, reports_export
-    from inventory_service.warehouse.spares_export import Lang
 
     if fmt not in set(reports_export.ReportFormat):
         raise ValidationFailed.field("format", f"{fmt!r}: expected json, csv or xlsx")

@@ -85,3 +85,11 @@ def nul_path(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, .
             if found is not None:
                 return found
     return None
+
+
+# The types of list filters (service `<Thing>Filter` dataclasses); `api.filters` turns their
+# bounds into REST query constraints and GraphQL argument checks.
+CodeFilter = Annotated[str | None, Field(max_length=CODE)]
+ShortFilter = Annotated[str | None, Field(max_length=SHORT)]
+NameFilter = Annotated[str | None, Field(max_length=NAME)]
+IdFilter = Annotated[int | None, Field(ge=1, le=MAX_ID, description="An id (1 .. 2^31-1).")]

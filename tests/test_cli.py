@@ -102,7 +102,11 @@ def _history(db: Database) -> dict[str, object]:
         reservations = session.exec(select(Reservation)).all()
         statuses = [effective_status(r, now).value for r in reservations]
         loan_rows = loans.list_loans(
-            session, actor=auth.SYSTEM, limit=100, cursor=None, overdue=True
+            session,
+            actor=auth.SYSTEM,
+            filters=loans.LoanFilter(overdue=True),
+            limit=100,
+            cursor=None,
         ).items
         stocktakes = session.exec(select(Stocktake)).all()
         problems = ledger.verify(session)

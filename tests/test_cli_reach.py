@@ -62,7 +62,8 @@ def test_coverage_prints_the_plan_and_csv(cli: CliRunner) -> None:
     assert "1/2 site x part pairs (50.0%)" in report.stdout
     assert "WH-SY" not in report.stdout.split("stocking plan")[1]  # the hub cannot reach Dalian
     assert "uncoverable: DAL-01\tPSU-750W" in report.stdout
-    assert "coverage [" in report.stderr
+    assert "coverage" in report.stderr
+    assert "100% 2/2" in report.stderr  # the progress bar, on stderr
     rows = list(csv.DictReader(io.StringIO(cli.invoke(app, ["coverage", "--csv"]).stdout)))
     assert [(r["site_code"], r["reachable"], r["best_eta_minutes"]) for r in rows] == [
         ("DAL-01", "False", ""),

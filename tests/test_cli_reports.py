@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from inventory_service.cli import app
 from inventory_service.platform.db import Database, set_database
 from inventory_service.platform.settings import Settings, get_settings, replace_settings
-from tests.inventory_service.test_reports import seed
+from tests.inventory_service.reporting.test_reports import seed
 
 
 @pytest.fixture

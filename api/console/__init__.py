@@ -29,6 +29,7 @@ from inventory_service.platform.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from inventory_service.platform.lang import Lang as FileLang
 from inventory_service.platform.settings import get_settings
 from inventory_service.policy import Operation
 from inventory_service.reach import coverage as coverage_service
@@ -263,7 +264,7 @@ def spares_export_file(
     """The spares list as the API exports it (CSV or XLSX), for the signed-in caller."""
     filters = _spare_filter(part_number, warehouse_code, status, genuine)
     rows = spares_list.list_(session, actor=caller, filters=filters)
-    file_lang = spares_export.Lang(lang)
+    file_lang = FileLang(lang)
     return Response(
         spares_export.render(rows, format, file_lang),
         media_type=spares_export.CONTENT_TYPE[format],
@@ -355,7 +356,7 @@ def coverage_page(
     cfg = get_settings()
     try:
         points = places.map_points(session, actor=caller)
-        result = coverage_service.coverage(
+        result = coverage_service.read(
             session, actor=caller, customer_code=customer_code or None, deadline_minutes=None
         )
     except DomainError as exc:
@@ -434,7 +435,7 @@ def report_export_file(
 ) -> Response:
     """The month's report as the API exports it (XLSX with charts, or CSV)."""
     report = reports.report_data(session, actor=caller, period=periods.parse_period(month=month))
-    file_lang = spares_export.Lang(lang)
+    file_lang = FileLang(lang)
     name = reports_export.filename(report, format, file_lang)
     return Response(
         reports_export.render(report, format, file_lang),

@@ -27,7 +27,7 @@ from api.surface import graphql_error
 from inventory_service import policy
 from inventory_service.platform import auth, idempotency
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.db import Database
+from inventory_service.platform.db import Database, unavailable_as_domain_error
 from inventory_service.platform.errors import DomainError, Unauthorized
 from inventory_service.policy import Operation
 
@@ -66,7 +66,8 @@ class Context(BaseContext):
         """Call a query service `fn(session, *args, **kwargs)` off the event loop."""
 
         def call() -> T:
-            return fn(self._read_session(), *args, **kwargs)
+            with unavailable_as_domain_error():
+                return fn(self._read_session(), *args, **kwargs)
 
         async with self._lock:
             try:
@@ -78,7 +79,7 @@ class Context(BaseContext):
         """Run a command `fn(session, *args, **kwargs)` in its own committed transaction."""
 
         def call() -> T:
-            with self.db.transaction(write=True) as session:
+            with unavailable_as_domain_error(), self.db.transaction(write=True) as session:
                 return fn(session, *args, **kwargs)
 
         async with self._lock:
@@ -116,11 +117,14 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
     """
     db: Database = connection.app.state.database
     token = bearer(connection.headers.get("authorization"))
-    caller: Caller | None = None
+    # A POST was authenticated by `api.middleware.RequestGuard` before its body was read.
+    caller: Caller | None = getattr(connection.state, "caller", None)
     # GET only ever renders GraphiQL (queries via GET are off), so the page needs no token;
     # a websocket authenticates in connection_init. Every operation needs a caller.
     page_only = not isinstance(connection, WebSocket) and connection.scope["method"] == "GET"
-    if token is not None or not (isinstance(connection, WebSocket) or page_only):
+    if caller is None and (
+        token is not None or not (isinstance(connection, WebSocket) or page_only)
+    ):
         caller = await surface.authenticate(db, token)
         connection.state.caller = caller
     context = Context(db=db, caller=caller)
@@ -134,7 +138,17 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
 def _claim_and_run(
     ctx: Context, *, key: str, digest: str, operation: str, fn: Callable[[Session], Any]
 ) -> Any:
-    """Claim the key, then do the work and store its answer (or its refusal) under it."""
+    """Claim the key, then do the work and store its answer (or its refusal) under it.
+
+    An unavailable database (locked, unreachable) is `ServiceUnavailable`, 503 as on REST.
+    """
+    with unavailable_as_domain_error():
+        return _claim_and_store(ctx, key=key, digest=digest, operation=operation, fn=fn)
+
+
+def _claim_and_store(
+    ctx: Context, *, key: str, digest: str, operation: str, fn: Callable[[Session], Any]
+) -> Any:
     outcome = idempotency.claim(
         ctx.db,
         token_id=ctx.caller.token_id,

@@ -72,7 +72,7 @@ class Mutation:
 
         def work(session: Session) -> Any:
             reservation = reservations.reserve(session, actor=actor, data=data)
-            return reservations.read_rows(session, [reservation])[0].model_dump(mode="json")
+            return reservations.reads(session, [reservation])[0].model_dump(mode="json")
 
         answer = await idempotent_write(
             ctx, key=idempotency_key, operation="reserve", payload=raw, fn=work
@@ -89,7 +89,7 @@ class Mutation:
 
         def work(session: Session, reservation_id: int) -> ReservationRead:
             done = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
-            return reservations.read_rows(session, [done])[0]
+            return reservations.reads(session, [done])[0]
 
         return t.Reservation.from_pydantic(await ctx.write(work, _int(id)))
 
@@ -103,7 +103,7 @@ class Mutation:
 
         def work(session: Session, reservation_id: int) -> ReservationRead:
             done = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
-            return reservations.read_rows(session, [done])[0]
+            return reservations.reads(session, [done])[0]
 
         return t.Reservation.from_pydantic(await ctx.write(work, _int(id)))
 
@@ -121,7 +121,7 @@ class Mutation:
 
         def work(session: Session) -> ReplacementRead:
             done = replacements.record(session, actor=actor, data=data)
-            return replacements.read_rows(session, [done])[0]
+            return replacements.reads(session, [done])[0]
 
         return t.Replacement.from_pydantic(await ctx.write(work))
 
@@ -140,7 +140,7 @@ class Mutation:
 
         def work(session: Session, replacement_id: int) -> ReplacementRead:
             row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
-            return replacements.read_rows(session, [row])[0]
+            return replacements.reads(session, [row])[0]
 
         return t.Replacement.from_pydantic(await ctx.write(work, _int(id)))
 

@@ -1,7 +1,9 @@
 """The GraphQL schema at /graphql: the same services, auth, scope and error codes as REST.
 
-Limits: operations deeper than `graphql_max_depth` (10) are rejected before any resolver runs;
-documents above 4,000 tokens or 30 aliases are refused; every list is capped at 500 items;
+Limits: operations deeper than `graphql_max_depth` (10) or costlier than `graphql_max_cost`
+(50,000, see `api.graphql.limits`) are rejected before any resolver runs; documents above 4,000
+tokens or 30 aliases are refused; every list is capped at 500 items; an answer over
+`graphql_max_response_mb` is replaced by a `query_too_complex` error;
 unexpected errors are masked (code `internal_error`) and logged; introspection is a setting.
 Bounds: an `ID` argument is an integer id in 1..2^31-1 (`models.bounds`) and no string
 literal or variable holds NUL (else `validation_error`, as REST answers 422).
@@ -38,12 +40,18 @@ from api.graphql import types as t
 from api.graphql.common import Ctx
 from api.graphql.compiled.documents import Documents, Encoded, LearnDocuments
 from api.graphql.context import Context, bearer, get_context
+from api.graphql.limits import CostLimiter, ResponseSizeCap
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
 from api.surface import graphql_error
 from inventory_service.platform import events
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.errors import DomainError, NotFound, Unavailable, ValidationFailed
+from inventory_service.platform.errors import (
+    DomainError,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from inventory_service.platform.settings import Settings
 from inventory_service.warehouse import catalogue, stock
 from models import bounds
@@ -61,7 +69,7 @@ class Subscription:
         ctx = info.context
         await ctx.run(_check_watchable, actor=ctx.caller, part_number=part_number)
         if not events.enabled():
-            raise graphql_error(Unavailable("live changes need INVENTORY_REDIS_URL"))
+            raise graphql_error(ServiceUnavailable("live changes need INVENTORY_REDIS_URL"))
         async for change in events.changes(part_number):
             yield t.convert(t.SpareChange, change)
 
@@ -77,15 +85,16 @@ def _should_mask(error: GraphQLError) -> bool:
     """Mask anything that is not one of our coded errors (or a GraphQL validation error)."""
     if (error.extensions or {}).get("code"):
         return False
-    original = error.original_error
-    if original is None:
-        return False  # parse and validation errors: safe, and useful to the caller
-    log.error("unhandled GraphQL error", exc_info=original, extra={"path": error.path})
-    return True
+    # parse and validation errors (no original error): safe, and useful to the caller
+    return error.original_error is not None
+
+
+MAX_MESSAGE = 300  # characters: a message never echoes more than an excerpt of the document
 
 
 class CodeUnmaskedErrors(SchemaExtension):
-    """Give masked errors the contract's `internal_error` code."""
+    """Give masked errors the contract's `internal_error` code; cut long messages (a validation
+    message quotes the document's names, which may be as long as the body allows)."""
 
     def on_operation(self) -> Any:
         yield
@@ -96,9 +105,49 @@ class CodeUnmaskedErrors(SchemaExtension):
             if error.extensions is None or "code" not in error.extensions:
                 code = "internal_error" if error.message == MASKED else "validation_error"
                 error.extensions = (error.extensions or {}) | {"code": code}
+            if len(error.message) > MAX_MESSAGE:
+                error.message = error.message[: MAX_MESSAGE - 1] + "…"
 
 
 MASKED = "Unexpected error."
+
+
+# Refusals a client caused are not the service's trouble: INFO, without a trace; these two
+# tell an operator something (load, an attack), hence WARNING.
+WARNING_CODES = frozenset({"service_unavailable", "query_too_complex"})
+
+
+class InventorySchema(strawberry.Schema):
+    """strawberry's schema, logging each error at the level it deserves.
+
+    strawberry logs every error at ERROR with its traceback; here an error carrying a contract
+    code (not_found, forbidden, validation_error, ...) or a validation error of the document is
+    one INFO line (WARNING for an unavailable database or a refused cost), and only an
+    unexpected error is an ERROR with its traceback (it is masked for the client).
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: Any | None = None
+    ) -> None:
+        for error in errors:
+            code = (error.extensions or {}).get("code")
+            if code is None and error.original_error is not None:
+                log.error(
+                    "unhandled GraphQL error",
+                    exc_info=error.original_error,
+                    extra={"path": error.path},
+                )
+                continue
+            level = logging.WARNING if code in WARNING_CODES else logging.INFO
+            log.log(
+                level,
+                "GraphQL error refused",
+                extra={
+                    "code": code or "validation_error",
+                    "reason": error.message[:200],
+                    "path": error.path,
+                },
+            )
 
 
 class _NulFinder(Visitor):
@@ -149,16 +198,18 @@ def build_schema(cfg: Settings, documents: Documents | None = None) -> strawberr
         lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth - 1),
         lambda: MaxTokensLimiter(max_token_count=4000),
         lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: CostLimiter(max_cost=cfg.graphql_max_cost),
+        lambda: ResponseSizeCap(max_bytes=int(cfg.graphql_max_response_mb * 1024 * 1024)),
         RefuseNul,
         CodeUnmaskedErrors,
         lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED),
     ]
-    if not cfg.graphql_introspection:
+    if not cfg.introspection:
         extensions.append(DisableIntrospection)
     if documents is not None:
         # Last: it sees a document only once every limit above has let it through.
         extensions.append(lambda: LearnDocuments(documents))
-    return strawberry.Schema(
+    return InventorySchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
 
@@ -228,7 +279,15 @@ class GraphQLApp(GraphQLRouter[Context, None]):
 
 def graphql_router(cfg: Settings) -> GraphQLRouter[Context, None]:
     """The /graphql endpoint (HTTP and graphql-transport-ws); GraphiQL only in development."""
-    documents = Documents(readers=cfg.db_pool_size) if cfg.graphql_compiled else None
+    documents = (
+        Documents(
+            readers=cfg.db_pool_size,
+            max_cost=cfg.graphql_max_cost,
+            max_bytes=int(cfg.graphql_max_response_mb * 1024 * 1024),
+        )
+        if cfg.graphql_compiled
+        else None
+    )
     return GraphQLApp(
         build_schema(cfg, documents),
         documents=documents,

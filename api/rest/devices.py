@@ -119,9 +119,9 @@ UPLOAD_SCHEMA = {
 
 @router.post("/import", status_code=201, response_model=ImportResult, openapi_extra=UPLOAD_SCHEMA)
 def import_devices(
+    actor: Registrar,  # first: a role that may not import is refused before the file is read
     upload: Annotated[Upload, Depends(uploaded_file)],
     session: SessionDep,
-    actor: Registrar,
     idem: IdempotencyDep,
 ) -> object:
     """Import a CSV or XLSX file of devices, all or nothing (format: see the README).

@@ -4,33 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import FieldRole, LoanReader, LoanRole, Reader, SessionDep, Staff, Stockkeeper
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep, IdempotencyRequired
-from api.schemas import CodeFilter, Cursor, Limit, NameFilter, PageOf, PathId, QueryId
+from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.lifecycle import loans, replacements, reservations
+from inventory_service.platform.lang import Lang
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reporting import fault_report as fault_report_data
 from inventory_service.reporting import fault_report_export
 from inventory_service.reporting.fault_report_export import DocFormat
-from inventory_service.warehouse.spares_export import Lang
 from models.reservation import (
     LoanCreate,
     LoanRead,
-    LoanStatus,
     ReplacementCreate,
     ReplacementEditRead,
     ReplacementRead,
     ReplacementUpdate,
     ReservationCreate,
     ReservationRead,
-    ReservationStatus,
 )
 
 reservation_router = APIRouter(prefix="/reservations", tags=["lifecycle"])
 replacement_router = APIRouter(prefix="/replacements", tags=["lifecycle"])
+
+ReservationFilters = Annotated[
+    reservations.ReservationFilter, Depends(query_filters(reservations.ReservationFilter))
+]
+ReplacementFilters = Annotated[
+    replacements.ReplacementFilter, Depends(query_filters(replacements.ReplacementFilter))
+]
+LoanFilters = Annotated[loans.LoanFilter, Depends(query_filters(loans.LoanFilter))]
 
 
 @reservation_router.post("", status_code=201, response_model=ReservationRead)
@@ -39,30 +46,20 @@ def reserve(
 ) -> object:
     """Hold the best genuine unit for a ticket (Idempotency-Key required)."""
     reservation = reservations.reserve(session, actor=actor, data=data)
-    return idem.respond(session, 201, reservations.read_rows(session, [reservation])[0])
+    return idem.respond(session, 201, reservations.reads(session, [reservation])[0])
 
 
 @reservation_router.get("", response_model=PageOf[ReservationRead])
 def list_reservations(
     session: SessionDep,
     actor: Staff,
-    status: ReservationStatus | None = None,
-    ticket: NameFilter = None,
-    engineer: NameFilter = None,
-    site_code: CodeFilter = None,
+    filters: ReservationFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[ReservationRead]:
     """Reservations by status, ticket, engineer or site (staff only)."""
     page = reservations.list_reservations(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        status=status,
-        ticket=ticket,
-        engineer=engineer,
-        site_code=site_code,
+        session, actor=actor, filters=filters, limit=limit, cursor=cursor
     )
     return PageOf[ReservationRead](items=page.items, next_cursor=page.next_cursor)
 
@@ -79,7 +76,7 @@ def cancel(
 ) -> object:
     """Release the hold; a dispatched unit comes back to stock."""
     reservation = reservations.cancel(session, actor=actor, reservation_id=reservation_id)
-    return idem.respond(session, 200, reservations.read_rows(session, [reservation])[0])
+    return idem.respond(session, 200, reservations.reads(session, [reservation])[0])
 
 
 @reservation_router.post("/{reservation_id}/dispatch", response_model=ReservationRead)
@@ -88,7 +85,7 @@ def dispatch(
 ) -> object:
     """The warehouse hands the unit over (unit → dispatched)."""
     reservation = reservations.dispatch(session, actor=actor, reservation_id=reservation_id)
-    return idem.respond(session, 200, reservations.read_rows(session, [reservation])[0])
+    return idem.respond(session, 200, reservations.reads(session, [reservation])[0])
 
 
 @replacement_router.post("", status_code=201, response_model=ReplacementRead)
@@ -97,28 +94,20 @@ def record_replacement(
 ) -> object:
     """Record a replacement confirmed by the customer and the engineer."""
     replacement = replacements.record(session, actor=actor, data=data)
-    return idem.respond(session, 201, replacements.read_rows(session, [replacement])[0])
+    return idem.respond(session, 201, replacements.reads(session, [replacement])[0])
 
 
 @replacement_router.get("", response_model=PageOf[ReplacementRead])
 def list_replacements(
     session: SessionDep,
     actor: Reader,
-    device_id: QueryId = None,
-    site_code: CodeFilter = None,
-    customer_code: CodeFilter = None,
+    filters: ReplacementFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[ReplacementRead]:
     """Replacements (a customer sees those on its own devices)."""
     page = replacements.list_replacements(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        device_id=device_id,
-        site_code=site_code,
-        customer_code=customer_code,
+        session, actor=actor, filters=filters, limit=limit, cursor=cursor
     )
     return PageOf[ReplacementRead](items=page.items, next_cursor=page.next_cursor)
 
@@ -163,7 +152,7 @@ def patch_replacement(
 ) -> ReplacementRead:
     """Complete the fault record (times, confirmations and the swap never change: 422)."""
     row = replacements.patch(session, actor=actor, replacement_id=replacement_id, data=data)
-    return replacements.read_rows(session, [row])[0]
+    return replacements.reads(session, [row])[0]
 
 
 @replacement_router.get("/{replacement_id}/edits", response_model=PageOf[ReplacementEditRead])
@@ -186,7 +175,7 @@ loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])
 def lend(data: LoanCreate, session: SessionDep, actor: LoanRole, idem: IdempotencyDep) -> object:
     """Lend a standby device (same vendor and model) in place of a failed one."""
     loan = loans.lend(session, actor=actor, data=data)
-    return idem.respond(session, 201, loans.read_rows(session, [loan])[0])
+    return idem.respond(session, 201, loans.reads(session, [loan])[0])
 
 
 @loan_router.post("/{loan_id}/return", response_model=LoanRead)
@@ -195,31 +184,21 @@ def give_back(
 ) -> object:
     """The standby comes back to the pool."""
     loan = loans.give_back(session, actor=actor, loan_id=loan_id)
-    return idem.respond(session, 200, loans.read_rows(session, [loan])[0])
+    return idem.respond(session, 200, loans.reads(session, [loan])[0])
 
 
 @loan_router.get("", response_model=PageOf[LoanRead])
 def list_loans(
     session: SessionDep,
     actor: LoanReader,
-    status: LoanStatus | None = None,
-    overdue: bool | None = None,
-    site_code: CodeFilter = None,
+    filters: LoanFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[LoanRead]:
     """Loans by status or site; `overdue=true` lists those out past their due date.
 
     A customer reads the loans to its own sites."""
-    page = loans.list_loans(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        status=status,
-        overdue=overdue,
-        site_code=site_code,
-    )
+    page = loans.list_loans(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
     return PageOf[LoanRead](items=page.items, next_cursor=page.next_cursor)
 
 

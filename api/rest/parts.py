@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
 
 from api.deps import Admin, Reader, SessionDep, Stockkeeper
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep
-from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, ShortFilter
+from api.schemas import CodePath, Cursor, Limit, PageOf
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import catalogue
 from models.part import AlternateCreate, PartCreate, PartRead
@@ -23,28 +26,20 @@ def create_part(
     return idem.respond(session, 201, catalogue.read_part(session, part))
 
 
+PartFilters = Annotated[catalogue.PartFilter, Depends(query_filters(catalogue.PartFilter))]
+
+
 @router.get("", response_model=PageOf[PartRead])
 def list_parts(
     session: SessionDep,
     actor: Reader,
-    category: ShortFilter = None,
-    vendor: ShortFilter = None,
-    part_number: CodeFilter = None,
+    filters: PartFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[PartRead]:
     """Catalogue parts, filtered by category, vendor or part number."""
-    page = catalogue.list_parts(
-        session,
-        limit=limit,
-        cursor=cursor,
-        category=category,
-        vendor=vendor,
-        part_number=part_number,
-    )
-    return PageOf[PartRead](
-        items=catalogue.read_parts(session, page.items), next_cursor=page.next_cursor
-    )
+    page = catalogue.list_parts(session, filters=filters, limit=limit, cursor=cursor)
+    return PageOf[PartRead](items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/{part_number}", response_model=PartRead)

@@ -57,6 +57,6 @@ def get_coverage(
     deadline_minutes: Deadline = None,
 ) -> CoverageRead:
     """Every site × installed part: reachable or not, the gaps and a stocking plan to close them."""
-    return coverage_service.coverage(
+    return coverage_service.read(
         session, actor=actor, customer_code=customer_code, deadline_minutes=deadline_minutes
     )

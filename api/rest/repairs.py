@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from api.deps import SessionDep, Staff, Stockkeeper
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep
-from api.schemas import Cursor, Limit, NameFilter, PageOf, PathId, QueryId, ShortFilter
+from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.lifecycle import repairs
 from inventory_service.platform.pagination import DEFAULT_LIMIT
-from models.reservation import RepairCreate, RepairRead, RepairReceive, RepairStatus
+from models.reservation import RepairCreate, RepairRead, RepairReceive
 
 router = APIRouter(prefix="/repairs", tags=["lifecycle"])
 
@@ -36,28 +39,19 @@ def receive_from_repair(
     return idem.respond(session, 200, repairs.read(session, order))
 
 
+RepairFilters = Annotated[repairs.RepairFilter, Depends(query_filters(repairs.RepairFilter))]
+
+
 @router.get("", response_model=PageOf[RepairRead])
 def list_repairs(
     session: SessionDep,
     actor: Staff,
-    status: RepairStatus | None = None,
-    vendor: ShortFilter = None,
-    rma_number: NameFilter = None,
-    spare_id: QueryId = None,
+    filters: RepairFilters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> PageOf[RepairRead]:
     """Repair orders, by status, vendor, RMA number or unit."""
-    page = repairs.list_orders(
-        session,
-        actor=actor,
-        limit=limit,
-        cursor=cursor,
-        status=status,
-        vendor=vendor,
-        rma_number=rma_number,
-        spare_id=spare_id,
-    )
+    page = repairs.list_orders(session, actor=actor, filters=filters, limit=limit, cursor=cursor)
     return PageOf[RepairRead](items=page.items, next_cursor=page.next_cursor)
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import ReportReader, SessionDep
+from inventory_service.platform.lang import Lang
 from inventory_service.reporting import periods, reports, reports_export
 from inventory_service.reporting.reports_export import ReportFormat
-from inventory_service.warehouse.spares_export import Lang
 from models import bounds
 from models.report import ReplacementReport
 

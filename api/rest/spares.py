@@ -9,16 +9,16 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
+from api.filters import query_filters
 from api.idempotency import IdempotencyDep
-from api.schemas import CodeFilter, CodePath, Cursor, Limit, PageOf, PathId, ShortFilter, page_of
+from api.schemas import CodePath, Cursor, Limit, PageOf, PathId, page_of
+from inventory_service.platform.lang import Lang
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import spares_export, spares_list, stock
 from inventory_service.warehouse import stocktakes as stocktakes_service
-from inventory_service.warehouse.spares_export import ExportFormat, Lang
-from models import UnitStatus
+from inventory_service.warehouse.spares_export import ExportFormat
 from models.ledger import MovementRead
 from models.spare import (
-    Condition,
     SpareRead,
     SpareReceive,
     SpareScrap,
@@ -34,26 +34,7 @@ router = APIRouter(prefix="/spares", tags=["spares"])
 stocktakes = APIRouter(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
 
 
-def spare_filter(
-    part_number: CodeFilter = None,
-    warehouse_code: CodeFilter = None,
-    status: UnitStatus | None = None,
-    genuine: bool | None = None,
-    condition: Condition | None = None,
-    serial: ShortFilter = None,
-) -> stock.SpareFilter:
-    """The filters of the list, the summary and the export."""
-    return stock.SpareFilter(
-        part_number=part_number,
-        warehouse_code=warehouse_code,
-        status=status,
-        genuine=genuine,
-        condition=condition,
-        serial=serial,
-    )
-
-
-Filters = Annotated[stock.SpareFilter, Depends(spare_filter)]
+Filters = Annotated[stock.SpareFilter, Depends(query_filters(stock.SpareFilter))]
 
 
 @router.post("", status_code=201, response_model=SpareRead)
@@ -147,7 +128,7 @@ def verify_spare(
 
 @router.patch("/{spare_id}", response_model=SpareRead)
 def update_spare(
-    spare_id: int, data: SpareUpdate, session: SessionDep, actor: Stockkeeper
+    spare_id: PathId, data: SpareUpdate, session: SessionDep, actor: Stockkeeper
 ) -> SpareRead:
     """Record the firmware a unit carries (`null`: unknown); a ledger row names the change."""
     unit = stock.set_firmware(
@@ -195,7 +176,7 @@ def create_stocktake(
 ) -> object:
     """Compare the serials counted on the shelves with the books (a report; no unit changes)."""
     record = stocktakes_service.take(session, actor=actor, warehouse_code=code, data=data)
-    return idem.respond(session, 201, stocktakes_service.to_read(record, code))
+    return idem.respond(session, 201, stocktakes_service.read(record, code))
 
 
 @stocktakes.get("", response_model=PageOf[StocktakeRead])

@@ -19,6 +19,12 @@ The file format (one row per device; header row required, column order free):
                                                   `PSU1=PAC-2200WF:2102A1;MPU0=CR5D00E4XF90:2102B2`
 CSV is UTF-8 (a BOM is accepted), comma-separated. XLSX: the first sheet, same columns; keep
 level columns formatted as text in the spreadsheet (a number cell `7.30` would read `7.3`).
+
+Bounds (settings, documented in the README), each refused with `PayloadTooLarge` (413) before
+the work grows: at most `import_max_rows` rows after the header; a CSV field of at most
+`import_max_field_kb`; an XLSX (a zip) whose members unpack to at most `import_max_unpacked_mb`
+in all, read by openpyxl in read-only (streaming) mode and at most `MAX_COLUMNS` columns wide.
+A problem never echoes more than `EXCERPT` characters of the file's text.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,8 +46,9 @@ from sqlmodel import Session, col
 
 from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
-from inventory_service.platform.errors import DuplicateSerial, ValidationFailed
+from inventory_service.platform.errors import DuplicateSerial, PayloadTooLarge, ValidationFailed
 from inventory_service.platform.progress import Progress
+from inventory_service.platform.settings import get_settings
 from models import Component, Device, DeviceHistory, Part, Site, bounds
 from models.base import utcnow
 from models.device import DeviceCreate
@@ -58,6 +66,14 @@ COLUMNS: Final = REQUIRED + OPTIONAL
 MAX_REPORTED: Final = 1000  # problems listed in one answer; the count names the rest
 _CHUNK: Final = 500  # values per IN (...) when checking the register
 _WRITE_BATCH: Final = 5000
+EXCERPT: Final = 80  # characters of the file's text a problem may quote
+MAX_COLUMNS: Final = 64  # cells read per XLSX row; the header may name at most these
+MAX_ZIP_MEMBERS: Final = 10_000
+
+
+def excerpt(text: str) -> str:
+    """At most `EXCERPT` characters of `text` (an answer never echoes a file back)."""
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
 @dataclass
@@ -68,8 +84,14 @@ class ImportProblems:
     def add(self, row: int, column: str, reason: str) -> None:
         self.total += 1
         if len(self.items) < MAX_REPORTED:
+            column = excerpt(column)
             self.items.append(
-                {"row": row, "column": column, "field": f"row {row}: {column}", "reason": reason}
+                {
+                    "row": row,
+                    "column": column,
+                    "field": f"row {row}: {column}",
+                    "reason": reason if len(reason) <= 4 * EXCERPT else excerpt(reason),
+                }
             )
 
     def raise_if_any(self) -> None:
@@ -87,16 +109,53 @@ class ParsedRow:
     device: DeviceCreate
 
 
+def _too_many_rows(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the file has more than {limit:,} rows; split it",
+        details=[
+            {"field": "file", "reason": f"more than {limit} rows (INVENTORY_IMPORT_MAX_ROWS)"}
+        ],
+    )
+
+
+def _csv_rows(content: bytes, field_limit: int) -> Iterator[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed.field("file", "CSV must be UTF-8 encoded") from None
+    # The csv module's limit is process-wide; every import sets the same configured value.
+    csv.field_size_limit(field_limit)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row = reader.line_num
+            if "field larger than field limit" in str(exc):
+                raise PayloadTooLarge(
+                    f"row {row}: a field is over {field_limit // 1024} KB",
+                    details=[
+                        {
+                            "field": f"row {row}",
+                            "reason": f"field over {field_limit} characters "
+                            "(INVENTORY_IMPORT_MAX_FIELD_KB)",
+                        }
+                    ],
+                ) from None
+            raise ValidationFailed.field(f"row {row}", f"not valid CSV: {exc}") from None
+        yield values
+
+
 def read_rows(content: bytes, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number, column → text) for every non-blank data row; the header is checked."""
+    cfg = get_settings()
+    max_rows = cfg.import_max_rows
     if filename.lower().endswith(".xlsx"):
-        raw = _xlsx_rows(content)
+        raw = _xlsx_rows(content, max_bytes=int(cfg.import_max_unpacked_mb * 1024 * 1024))
     else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationFailed.field("file", "CSV must be UTF-8 encoded") from None
-        raw = iter(csv.reader(io.StringIO(text, newline="")))
+        raw = _csv_rows(content, field_limit=cfg.import_max_field_kb * 1024)
     header = next(raw, None)
     if header is None:
         raise ValidationFailed.field("file", "the file is empty (a header row is required)")
@@ -110,6 +169,8 @@ def read_rows(content: bytes, filename: str) -> Iterator[tuple[int, dict[str, st
             problems.add(1, name, "required column is missing")
     problems.raise_if_any()
     for number, values in enumerate(raw, start=2):
+        if number > max_rows + 1:
+            raise _too_many_rows(max_rows)
         if not any(v.strip() for v in values):
             continue
         row = {name: values[i] if i < len(values) else "" for i, name in enumerate(names) if name}
@@ -126,16 +187,55 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+def check_unpacked_size(content: bytes, max_bytes: int) -> None:
+    """Refuse a zip whose members would unpack to more than `max_bytes` (before unpacking).
+
+    The sizes are the ones the zip declares; Python's zipfile (which openpyxl reads through)
+    never yields more than a member declares, and a member that holds more fails its CRC.
+    """
+    unreadable = ValidationFailed.field("file", "not a readable XLSX workbook")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise unreadable from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise unreadable
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > max_bytes:
+        raise PayloadTooLarge(
+            f"the workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB, over "
+            f"{max_bytes / 1024 / 1024:g} MB",
+            details=[
+                {
+                    "field": "file",
+                    "reason": f"unpacks to {unpacked} bytes, over {max_bytes} "
+                    "(INVENTORY_IMPORT_MAX_UNPACKED_MB)",
+                }
+            ],
+        )
+
+
+def _xlsx_rows(content: bytes, *, max_bytes: int) -> Iterator[list[str]]:
     import openpyxl
 
+    check_unpacked_size(content, max_bytes)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
         raise ValidationFailed.field("file", "not a readable XLSX workbook") from None
     try:
         sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # Bounded width: a sheet declaring 16,384 columns is not padded to them. The height is
+        # bounded by the caller's row cap, which stops this generator.
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise ValidationFailed.field("file", "not a readable XLSX workbook") from None
             yield [_cell(v) for v in values]
     finally:
         book.close()
@@ -151,7 +251,7 @@ def parse_components(text: str) -> list[dict[str, str]]:
         slot, eq, rest = item.partition("=")
         part_number, colon, serial = rest.partition(":")
         if not eq or not colon:
-            raise ValueError(f"{item!r} is not slot=part_number:serial")
+            raise ValueError(f"{excerpt(item)!r} is not slot=part_number:serial")
         found.append(
             {"slot": slot.strip(), "part_number": part_number.strip(), "serial": serial.strip()}
         )

@@ -69,10 +69,6 @@ _READ_FIELDS: Final = (
 )
 
 
-Code = Annotated[str | None, Field(max_length=bounds.CODE)]
-Short = Annotated[str | None, Field(max_length=bounds.SHORT)]
-
-
 @dataclass(frozen=True, slots=True)
 class DeviceFilter:
     """The filters of the device list (None: any)."""
@@ -83,13 +79,13 @@ class DeviceFilter:
             max_length=bounds.SHORT, description="The device's serial or an installed component's."
         ),
     ] = None
-    site_code: Code = None
-    model: Short = None
+    site_code: bounds.CodeFilter = None
+    model: bounds.ShortFilter = None
     status: DeviceStatus | None = None
-    customer_code: Code = None
-    firmware_version: Short = None
-    patch_level: Short = None
-    vendor: Short = None
+    customer_code: bounds.CodeFilter = None
+    firmware_version: bounds.ShortFilter = None
+    patch_level: bounds.ShortFilter = None
+    vendor: bounds.ShortFilter = None
     patch_level_below: Annotated[
         str | None,
         Field(

@@ -39,23 +39,21 @@ from models.place import (
 )
 
 S = TypeVar("S")
-Code = Annotated[str | None, Field(max_length=bounds.CODE)]
-Short = Annotated[str | None, Field(max_length=bounds.SHORT)]
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerFilter:
     """The filters of the customer list (None: any)."""
 
-    code: Code = None
+    code: bounds.CodeFilter = None
 
 
 @dataclass(frozen=True, slots=True)
 class SiteFilter:
     """The filters of the site list (None: any)."""
 
-    customer_code: Code = None
-    city: Short = None
+    customer_code: bounds.CodeFilter = None
+    city: bounds.ShortFilter = None
     hub_band_minutes: Annotated[
         int | None, Field(description="The site's on-site response band from the hub (minutes).")
     ] = None

@@ -14,8 +14,10 @@ Rules that always hold here:
 
 from __future__ import annotations
 
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
@@ -30,7 +32,7 @@ from inventory_service.platform.errors import (
 )
 from inventory_service.platform.pagination import Page, paginate
 from inventory_service.policy import Operation
-from models import Device, DeviceStatus, Loan, LoanStatus, Site
+from models import Device, DeviceStatus, Loan, LoanStatus, Site, bounds
 from models.base import utcnow
 from models.reservation import LoanCreate, LoanRead
 
@@ -136,7 +138,7 @@ def _overdue() -> ColumnElement[bool]:
     )
 
 
-def read_rows(session: Session, rows: list[Loan]) -> list[LoanRead]:
+def reads(session: Session, rows: list[Loan]) -> list[LoanRead]:
     """Loans as the API shows them."""
     sites = dict(
         session.exec(
@@ -172,7 +174,18 @@ def get(session: Session, *, actor: Caller, loan_id: int) -> LoanRead:
     loan = session.exec(_scoped(select(Loan).where(Loan.id == loan_id), actor)).first()
     if loan is None:
         raise NotFound(f"loan {loan_id} not found")
-    return read_rows(session, [loan])[0]
+    return reads(session, [loan])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFilter:
+    """The filters of the loan list (None: any)."""
+
+    status: LoanStatus | None = None
+    overdue: Annotated[
+        bool | None, Field(description="true: only loans out past their due date.")
+    ] = None
+    site_code: bounds.CodeFilter = None
 
 
 def list_loans(
@@ -181,17 +194,17 @@ def list_loans(
     actor: Caller,
     limit: int,
     cursor: str | None,
-    status: LoanStatus | None = None,
-    overdue: bool | None = None,
-    site_code: str | None = None,
+    filters: LoanFilter,
 ) -> Page[LoanRead]:
     """Loans the caller may see, by status, site, or only the overdue ones."""
     stmt = _scoped(select(Loan), actor)
-    if status is not None:
-        stmt = stmt.where(Loan.status == status.value)
-    if overdue:
+    if filters.status is not None:
+        stmt = stmt.where(Loan.status == filters.status.value)
+    if filters.overdue:
         stmt = stmt.where(_overdue())
-    if site_code is not None:
-        stmt = stmt.join(Site, col(Site.id) == col(Loan.site_id)).where(Site.code == site_code)
+    if filters.site_code is not None:
+        stmt = stmt.join(Site, col(Site.id) == col(Loan.site_id)).where(
+            Site.code == filters.site_code
+        )
     page = paginate(session, stmt, id_column=Loan.id, limit=limit, cursor=cursor)
-    return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

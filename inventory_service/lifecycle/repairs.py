@@ -9,6 +9,7 @@ the repair's vendor, channel `repair`, document = the RMA number.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from sqlmodel import Session, col, select
@@ -19,7 +20,7 @@ from inventory_service.platform.errors import InvalidTransition, NotFound, Valid
 from inventory_service.platform.pagination import Page, paginate
 from inventory_service.policy import Operation
 from inventory_service.warehouse import stock
-from models import Part, RepairOrder, RepairStatus, SpareUnit, UnitStatus
+from models import Part, RepairOrder, RepairStatus, SpareUnit, UnitStatus, bounds
 from models.base import utcnow
 from models.reservation import RepairCreate, RepairOutcome, RepairRead
 from models.spare import Condition
@@ -100,7 +101,7 @@ def receive(
     return order
 
 
-def _read_rows(session: Session, orders: list[RepairOrder]) -> list[RepairRead]:
+def reads(session: Session, orders: list[RepairOrder]) -> list[RepairRead]:
     ids = {o.spare_id for o in orders}
     units = {
         unit_id: (serial, number)
@@ -120,7 +121,7 @@ def _read_rows(session: Session, orders: list[RepairOrder]) -> list[RepairRead]:
 
 def read(session: Session, order: RepairOrder) -> RepairRead:
     """The order as the API shows it."""
-    return _read_rows(session, [order])[0]
+    return reads(session, [order])[0]
 
 
 def get(session: Session, *, actor: Caller, repair_id: int) -> RepairRead:
@@ -132,27 +133,34 @@ def get(session: Session, *, actor: Caller, repair_id: int) -> RepairRead:
     return read(session, order)
 
 
+@dataclass(frozen=True, slots=True)
+class RepairFilter:
+    """The filters of the repair-order list (None: any)."""
+
+    status: RepairStatus | None = None
+    vendor: bounds.ShortFilter = None
+    rma_number: bounds.NameFilter = None
+    spare_id: bounds.IdFilter = None
+
+
 def list_orders(
     session: Session,
     *,
     actor: Caller,
     limit: int,
     cursor: str | None,
-    status: RepairStatus | None = None,
-    vendor: str | None = None,
-    rma_number: str | None = None,
-    spare_id: int | None = None,
+    filters: RepairFilter,
 ) -> Page[RepairRead]:
     """Repair orders, filtered (staff only)."""
     policy.authorize(actor, Operation.READ_INTERNAL)
     stmt = select(RepairOrder)
-    if status is not None:
-        stmt = stmt.where(RepairOrder.status == status.value)
-    if vendor is not None:
-        stmt = stmt.where(RepairOrder.vendor == vendor)
-    if rma_number is not None:
-        stmt = stmt.where(RepairOrder.rma_number == rma_number)
-    if spare_id is not None:
-        stmt = stmt.where(RepairOrder.spare_id == spare_id)
+    if filters.status is not None:
+        stmt = stmt.where(RepairOrder.status == filters.status.value)
+    if filters.vendor is not None:
+        stmt = stmt.where(RepairOrder.vendor == filters.vendor)
+    if filters.rma_number is not None:
+        stmt = stmt.where(RepairOrder.rma_number == filters.rma_number)
+    if filters.spare_id is not None:
+        stmt = stmt.where(RepairOrder.spare_id == filters.spare_id)
     page = paginate(session, stmt, id_column=RepairOrder.id, limit=limit, cursor=cursor)
-    return Page(items=_read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

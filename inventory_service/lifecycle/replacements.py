@@ -50,6 +50,7 @@ from models import (
     Site,
     SpareUnit,
     UnitStatus,
+    bounds,
 )
 from models.base import utcnow
 from models.reservation import (
@@ -248,6 +249,33 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         reference=reference,
     )
     reservations.fulfil(session, reservation, actor=actor)
+    replacement = _replacement_row(
+        session,
+        actor=actor,
+        data=data,
+        reservation=reservation,
+        device=device,
+        installed=unit,
+        removed=removed_unit,
+        slot=slot,
+    )
+    session.add(replacement)
+    session.flush()
+    return replacement
+
+
+def _replacement_row(
+    session: Session,
+    *,
+    actor: Caller,
+    data: ReplacementCreate,
+    reservation: Reservation,
+    device: Device,
+    installed: SpareUnit,
+    removed: SpareUnit,
+    slot: str,
+) -> Replacement:
+    """The record: what was swapped where, the fault, both confirmations and the SLA clock."""
     site = session.get(Site, device.site_id)
     assert site is not None
     sla = clock(
@@ -257,7 +285,7 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         band_minutes=site.hub_band_minutes,
         deadline_minutes=get_settings().deadline_minutes,
     )
-    replacement = Replacement(
+    return Replacement(
         **data.model_dump(include=set(FAULT_RECORD_FIELDS)),
         **vars(sla),
         reservation_id=reservation.id or 0,
@@ -265,11 +293,11 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         site_id=site.id or 0,
         customer_id=site.customer_id,
         slot=slot,
-        installed_spare_id=unit.id or 0,
-        removed_spare_id=removed_unit.id or 0,
-        removed_serial=removed_serial,
-        installed_serial=unit.serial,
-        part_id=removed_part_id,
+        installed_spare_id=installed.id or 0,
+        removed_spare_id=removed.id or 0,
+        removed_serial=removed.serial,
+        installed_serial=installed.serial,
+        part_id=removed.part_id,
         reason=data.reason,
         fault_level=data.fault_level.value,
         fault_impact=data.fault_impact,
@@ -281,9 +309,6 @@ def record(session: Session, *, actor: Caller, data: ReplacementCreate) -> Repla
         engineer_confirmed_by=data.engineer_confirmed_by,
         actor=actor.actor,
     )
-    session.add(replacement)
-    session.flush()
-    return replacement
 
 
 def _utc(value: Any) -> Any:
@@ -357,7 +382,7 @@ def visible(session: Session, actor: Caller, replacement_id: int) -> Replacement
     return row
 
 
-def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead]:
+def reads(session: Session, rows: list[Replacement]) -> list[ReplacementRead]:
     """Replacements as the API shows them."""
     if not rows:
         return []
@@ -390,7 +415,16 @@ def read_rows(session: Session, rows: list[Replacement]) -> list[ReplacementRead
 
 def get(session: Session, *, actor: Caller, replacement_id: int) -> ReplacementRead:
     """One replacement (a customer sees only those on its own devices)."""
-    return read_rows(session, [visible(session, actor, replacement_id)])[0]
+    return reads(session, [visible(session, actor, replacement_id)])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacementFilter:
+    """The filters of the replacement list (None: any)."""
+
+    device_id: bounds.IdFilter = None
+    site_code: bounds.CodeFilter = None
+    customer_code: bounds.CodeFilter = None
 
 
 def list_replacements(
@@ -399,21 +433,19 @@ def list_replacements(
     actor: Caller,
     limit: int,
     cursor: str | None,
-    device_id: int | None = None,
-    site_code: str | None = None,
-    customer_code: str | None = None,
+    filters: ReplacementFilter,
 ) -> Page[ReplacementRead]:
     """Replacements, scoped to the caller's customer."""
     stmt = policy.scope(select(Replacement), actor, col(Replacement.customer_id))
-    if device_id is not None:
-        stmt = stmt.where(Replacement.device_id == device_id)
-    if site_code is not None:
+    if filters.device_id is not None:
+        stmt = stmt.where(Replacement.device_id == filters.device_id)
+    if filters.site_code is not None:
         stmt = stmt.join(Site, col(Site.id) == col(Replacement.site_id)).where(
-            Site.code == site_code
+            Site.code == filters.site_code
         )
-    if customer_code is not None:
+    if filters.customer_code is not None:
         stmt = stmt.join(Customer, col(Customer.id) == col(Replacement.customer_id)).where(
-            Customer.code == customer_code
+            Customer.code == filters.customer_code
         )
     page = paginate(session, stmt, id_column=Replacement.id, limit=limit, cursor=cursor)
-    return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

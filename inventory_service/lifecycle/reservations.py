@@ -21,6 +21,7 @@ Rules that always hold here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -51,6 +52,7 @@ from models import (
     SpareUnit,
     UnitStatus,
     Warehouse,
+    bounds,
 )
 from models.base import utcnow
 from models.reservation import ReservationCreate, ReservationRead
@@ -343,7 +345,7 @@ def fulfil(session: Session, reservation: Reservation, *, actor: Caller) -> None
     _move(session, reservation, R.FULFILLED, actor=actor)
 
 
-def read_rows(session: Session, rows: list[Reservation]) -> list[ReservationRead]:
+def reads(session: Session, rows: list[Reservation]) -> list[ReservationRead]:
     """Reservations as the API shows them (one query for the joined codes)."""
     if not rows:
         return []
@@ -390,7 +392,7 @@ def get(session: Session, *, actor: Caller, reservation_id: int) -> ReservationR
     reservation = session.get(Reservation, reservation_id)
     if reservation is None:
         raise NotFound(f"reservation {reservation_id} not found")
-    return read_rows(session, [reservation])[0]
+    return reads(session, [reservation])[0]
 
 
 def _status_filter(status: ReservationStatus) -> ColumnElement[bool]:
@@ -405,29 +407,36 @@ def _status_filter(status: ReservationStatus) -> ColumnElement[bool]:
     return col(Reservation.status) == status.value
 
 
+@dataclass(frozen=True, slots=True)
+class ReservationFilter:
+    """The filters of the reservation list (None: any)."""
+
+    status: ReservationStatus | None = None
+    ticket: bounds.NameFilter = None
+    engineer: bounds.NameFilter = None
+    site_code: bounds.CodeFilter = None
+
+
 def list_reservations(
     session: Session,
     *,
     actor: Caller,
     limit: int,
     cursor: str | None,
-    status: ReservationStatus | None = None,
-    ticket: str | None = None,
-    engineer: str | None = None,
-    site_code: str | None = None,
+    filters: ReservationFilter,
 ) -> Page[ReservationRead]:
     """Reservations by status (as readers see it), ticket, engineer or site (staff only)."""
     policy.authorize(actor, Operation.READ_INTERNAL)
     stmt = select(Reservation)
-    if status is not None:
-        stmt = stmt.where(_status_filter(status))
-    if ticket is not None:
-        stmt = stmt.where(Reservation.ticket == ticket)
-    if engineer is not None:
-        stmt = stmt.where(Reservation.engineer == engineer)
-    if site_code is not None:
+    if filters.status is not None:
+        stmt = stmt.where(_status_filter(filters.status))
+    if filters.ticket is not None:
+        stmt = stmt.where(Reservation.ticket == filters.ticket)
+    if filters.engineer is not None:
+        stmt = stmt.where(Reservation.engineer == filters.engineer)
+    if filters.site_code is not None:
         stmt = stmt.join(Site, col(Site.id) == col(Reservation.site_id)).where(
-            Site.code == site_code
+            Site.code == filters.site_code
         )
     page = paginate(session, stmt, id_column=Reservation.id, limit=limit, cursor=cursor)
-    return Page(items=read_rows(session, page.items), next_cursor=page.next_cursor)
+    return Page(items=reads(session, page.items), next_cursor=page.next_cursor)

@@ -4,6 +4,9 @@ Rules: SQLite runs in WAL with foreign keys on and a busy timeout, and every wri
 starts with BEGIN IMMEDIATE, so two writers are serialized at BEGIN instead of failing at
 COMMIT; PostgreSQL writers lock rows they change. A session is one transaction: `transaction()`
 commits it whole or rolls it back whole. Services flush, never commit.
+Every wait is bounded: SQLite's busy timeout, PostgreSQL's connect timeout and lock timeout,
+the pool's checkout timeout. A database that is locked past them or cannot be reached is
+`ServiceUnavailable` (`unavailable()` tells which errors those are), never a hang.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from inventory_service.platform.errors import ServiceUnavailable
 from inventory_service.platform.settings import Settings, get_settings
 
 
@@ -33,6 +38,7 @@ def _sqlite_engine(url: str, cfg: Settings, *, begin: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": cfg.sqlite_busy_timeout_ms / 1000},
         pool_size=cfg.db_pool_size,
         max_overflow=20,
+        pool_timeout=cfg.db_pool_timeout_seconds,
     )
 
     @event.listens_for(engine, "connect")
@@ -66,7 +72,15 @@ class Database:
             self.write_engine = _sqlite_engine(self.url, cfg, begin="BEGIN IMMEDIATE")
         else:
             self.engine = create_engine(
-                self.url, pool_size=cfg.db_pool_size, max_overflow=20, pool_pre_ping=True
+                self.url,
+                pool_size=cfg.db_pool_size,
+                max_overflow=20,
+                pool_pre_ping=True,
+                pool_timeout=cfg.db_pool_timeout_seconds,
+                connect_args={
+                    "connect_timeout": cfg.db_connect_timeout_seconds,
+                    "options": f"-c lock_timeout={cfg.db_lock_timeout_ms}",
+                },
             )
             self.write_engine = self.engine
 
@@ -136,3 +150,35 @@ def flush_or_conflict(session: Session, error: Exception) -> None:
         session.flush()
     except IntegrityError as exc:
         raise error from exc
+
+
+def unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The `ServiceUnavailable` a database error stands for, or None when it is not one.
+
+    Unavailable: the pool had no connection in time; the server cannot be reached or dropped
+    the connection; a lock was not granted in time (SQLite `database is locked`, PostgreSQL
+    `lock_timeout`). Not: constraint violations, SQL errors, a schema that is not there.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):
+        return ServiceUnavailable("the database is busy; retry shortly")
+    if not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    if "no such table" in text or "no such column" in text:
+        return None
+    if "locked" in text or "busy" in text or "lock timeout" in text:
+        return ServiceUnavailable("the database is busy; retry shortly")
+    return ServiceUnavailable("the database cannot be reached; retry shortly")
+
+
+@contextmanager
+def unavailable_as_domain_error() -> Iterator[None]:
+    """Re-raise a database-unavailable error as `ServiceUnavailable` (for surfaces that map
+    only domain errors, such as GraphQL)."""
+    try:
+        yield
+    except sa_exc.SQLAlchemyError as exc:
+        found = unavailable(exc)
+        if found is None:
+            raise
+        raise found from exc

@@ -68,7 +68,15 @@ class PreconditionFailed(DomainError):
     code = "precondition_failed"
 
 
-class Unavailable(DomainError):
-    """A feature whose backing service is not configured (e.g. live changes without Redis)."""
+class PayloadTooLarge(DomainError):
+    """A body, or a file once unpacked, over its documented cap (refused before the work grows)."""
 
-    code = "unavailable"
+    code = "payload_too_large"
+
+
+class ServiceUnavailable(DomainError):
+    """Retry later: the database is locked past its busy timeout or cannot be reached, or a
+    feature's backing service is not configured (e.g. live changes without Redis)."""
+
+    code = "service_unavailable"
+    retry_after_seconds = 5

@@ -1,18 +1,31 @@
-"""Progress of long jobs (seeding, imports, coverage) on stderr.
+"""Progress of long jobs (seeding, imports, coverage) on stderr, drawn by `rich.progress`.
 
-Rules: progress never goes to stdout (stdout carries the job's data); on a terminal it redraws
-one line at most every 0.2 s, elsewhere (CI, logs) it writes a line per tenth of the work.
+Rules: progress never goes to stdout (stdout carries the job's data); on a terminal rich
+redraws one live bar; elsewhere (CI, logs) the same bar is printed as a line per tenth of the
+work, so a log shows how far a job got without a line per row.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from types import TracebackType
 from typing import TextIO
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as RichProgress
+
 
 class Progress:
+    """A progress bar for `label`; `total` may be set once it is known."""
+
     def __init__(
         self,
         label: str,
@@ -22,46 +35,63 @@ class Progress:
         stream: TextIO | None = None,
     ) -> None:
         self.label = label
-        self.total = total
         self.done = 0
         self.enabled = enabled
-        self.stream = stream or sys.stderr
-        self._tty = self.stream.isatty()
-        self._last_draw = 0.0
+        stream = stream or sys.stderr
+        self._live = stream.isatty()
+        console = Console(file=stream, force_terminal=self._live, width=None if self._live else 100)
+        self._bar = RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            TaskProgressColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            auto_refresh=self._live,
+            disable=not enabled,
+        )
+        self._task: TaskID = self._bar.add_task(label, total=total)
         self._last_tenth = -1
-        self._started = time.monotonic()
+        self._printed = -1
+        if enabled and self._live:
+            self._bar.start()
+
+    @property
+    def total(self) -> int | None:
+        total = self._bar.tasks[0].total
+        return None if total is None else int(total)
+
+    @total.setter
+    def total(self, value: int | None) -> None:
+        self._bar.update(self._task, total=value)
 
     def advance(self, n: int = 1) -> None:
         """Count `n` more units of work done."""
         self.done += n
         if not self.enabled:
+            return  # a disabled bar costs a counter: reports call this once per row
+        self._bar.update(self._task, completed=self.done)
+        if self._live or not self.total:
             return
-        if self._tty:
-            now = time.monotonic()
-            if now - self._last_draw >= 0.2:
-                self._last_draw = now
-                self.stream.write("\r" + self._line())
-                self.stream.flush()
-        elif self.total:
-            tenth = self.done * 10 // self.total
-            if tenth != self._last_tenth:
-                self._last_tenth = tenth
-                self.stream.write(self._line() + "\n")
-                self.stream.flush()
+        tenth = self.done * 10 // self.total
+        if tenth != self._last_tenth:
+            self._last_tenth = tenth
+            self._print()
 
-    def _line(self) -> str:
-        elapsed = time.monotonic() - self._started
-        if not self.total:
-            return f"{self.label}: {self.done} ({elapsed:.1f}s)"
-        share = min(self.done / self.total, 1.0)
-        bar = "#" * int(share * 30)
-        return f"{self.label} [{bar:<30}] {share:6.1%} {self.done}/{self.total} ({elapsed:.1f}s)"
+    def _print(self) -> None:
+        self._printed = self.done
+        self._bar.console.print(self._bar.get_renderable())
 
     def finish(self) -> None:
         """Draw the final state and end the line."""
-        if self.enabled:
-            self.stream.write(("\r" if self._tty else "") + self._line() + "\n")
-            self.stream.flush()
+        if not self.enabled:
+            return
+        if self._live:
+            self._bar.refresh()
+            self._bar.stop()
+        elif self._printed != self.done or self.done == 0:
+            self._bar.update(self._task, completed=self.done)
+            self._print()
 
     def __enter__(self) -> Progress:
         return self
@@ -74,3 +104,5 @@ class Progress:
     ) -> None:
         if exc_type is None:
             self.finish()
+        elif self.enabled and self._live:
+            self._bar.stop()

@@ -40,10 +40,21 @@ class Settings(BaseSettings):
     log_json: bool = True
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
-    graphql_introspection: bool = True
+    # Every wait on the database is bounded; past it the request is 503 service_unavailable.
+    db_connect_timeout_seconds: int = Field(default=5, ge=1)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_lock_timeout_ms: int = Field(default=10_000, ge=1)
+    # None: on everywhere but in production (a schema map is a gift to an attacker there).
+    graphql_introspection: bool | None = None
     graphql_max_depth: int = Field(default=10, ge=1)
     # Answer the documents `api.graphql.compiled` can compile without graphql-core's execution.
     graphql_compiled: bool = True
+    graphql_max_cost: int = Field(default=50_000, ge=1)
+    graphql_max_response_mb: float = Field(default=16.0, gt=0)
+    max_body_mb: float = Field(default=16.0, gt=0)
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_max_unpacked_mb: float = Field(default=64.0, gt=0)
+    import_max_field_kb: int = Field(default=64, ge=1)
     redis_url: str | None = None
     workers: int = Field(default=1, ge=1)
     shutdown_grace_seconds: int = Field(default=20, ge=1)
@@ -54,6 +65,13 @@ class Settings(BaseSettings):
     report_font: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
     report_font_bold: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
     report_font_index: int = Field(default=2, ge=0)
+
+    @property
+    def introspection(self) -> bool:
+        """Whether GraphQL introspection is on (off in production unless asked for)."""
+        if self.graphql_introspection is None:
+            return self.environment != "production"
+        return self.graphql_introspection
 
     @field_validator("travel_bands")
     @classmethod

@@ -292,7 +292,7 @@ def _plan_part(
             del open_sites[code]
 
 
-def to_read(result: Coverage) -> CoverageRead:
+def _as_read(result: Coverage) -> CoverageRead:
     """The API's shape of a coverage result."""
     rows = [
         CoverageRow(
@@ -330,7 +330,7 @@ def to_read(result: Coverage) -> CoverageRead:
     )
 
 
-def coverage(
+def read(
     session: Session,
     *,
     actor: Caller,
@@ -338,7 +338,7 @@ def coverage(
     deadline_minutes: int | None = None,
 ) -> CoverageRead:
     """`compute` in the API's shape."""
-    return to_read(
+    return _as_read(
         compute(
             session, actor=actor, customer_code=customer_code, deadline_minutes=deadline_minutes
         )

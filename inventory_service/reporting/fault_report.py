@@ -48,7 +48,7 @@ class FaultReport(BaseModel):
 def load(session: Session, *, actor: Caller, replacement_id: int) -> FaultReport:
     """The fault report of a replacement the caller may see (else 404)."""
     row = replacements.visible(session, actor, replacement_id)
-    read = replacements.read_rows(session, [row])[0]
+    read = replacements.reads(session, [row])[0]
     site = session.get(Site, row.site_id)
     customer = session.get(Customer, row.customer_id)
     device = session.get(Device, row.device_id)

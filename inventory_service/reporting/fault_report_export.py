@@ -29,9 +29,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from inventory_service.platform.lang import Lang
 from inventory_service.platform.settings import get_settings
 from inventory_service.reporting.fault_report import FaultReport
-from inventory_service.warehouse.spares_export import Lang
 
 
 class DocFormat(StrEnum):

@@ -2,20 +2,21 @@
 its charts draw from (shared by the workbook and the console's SVG charts).
 
 Rules: the columns are the contract's, in its order; CSV is UTF-8 with a BOM, its English
-heading row the JSON field names, its Chinese one the contract's headings; CSV text starting
-with `=`, `+`, `-`, `@`, a tab or a CR gets a leading `'`. Nothing here touches the database.
+heading row the JSON field names, its Chinese one the contract's headings; no CSV text becomes
+a formula (`platform.spreadsheets`: text starting with `=`, `+`, `-`, `@`, a tab or a CR gets a
+leading `'`). Nothing here touches the database.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Final
 
+from inventory_service.platform import spreadsheets
+from inventory_service.platform.lang import Lang
 from inventory_service.reporting.reports import ReportData, ReportRow
-from inventory_service.warehouse.spares_export import Lang
 
 COLUMNS: Final = (
     ("date", "Date", "更换日期"),
@@ -49,9 +50,6 @@ MARKS: Final = ("within_deadline", "arrived_within_response", "spare_on_site_wit
 
 
 NOT_TEXT: Final = frozenset({"date", *NUMBERS, *MARKS})
-
-
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -139,20 +137,13 @@ def cell(row: ReportRow, field: str, lang: Lang) -> Any:
     return yes_no(value, lang) if isinstance(value, bool) else value
 
 
-def csv_safe(value: Any) -> Any:
-    """A text a spreadsheet would run as a formula gets a leading `'` (numbers stay)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(report: ReportData, lang: Lang) -> bytes:
     """UTF-8 CSV with a byte-order mark, one line per replacement."""
     buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\r\n")
+    out = spreadsheets.csv_writer(buffer)
     out.writerow([c[2] if lang is Lang.ZH else c[0] for c in COLUMNS])
     for row in report.rows:
-        out.writerow([csv_safe(cell(row, c[0], lang)) for c in COLUMNS])
+        out.writerow([cell(row, c[0], lang) for c in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -8,9 +8,10 @@ the charts draw from, and native Excel charts: replacements by part, the duratio
 distribution against the deadline, the share within the deadline by week, arrivals against
 their response limit (on time / late by band), the failure rate by part and, for a quarter,
 the failure rate quarter over quarter. Values stay as recorded (fault levels are the
-contract's codes) except yes/no. Text never becomes a formula: XLSX text cells are strings,
-CSV text starting with `=`, `+`, `-`, `@`, a tab or a CR gets a leading `'`. The workbook is
-written in constant-memory mode (rows top to bottom). Nothing here touches the database.
+contract's codes) except yes/no. Text never becomes a formula (`platform.spreadsheets`):
+XLSX text cells are strings, CSV text starting with `=`, `+`, `-`, `@`, a tab or a CR gets a
+leading `'`. The workbook is written in constant-memory mode (rows top to bottom). Nothing
+here touches the database.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-import xlsxwriter
-
+from inventory_service.platform import spreadsheets
+from inventory_service.platform.lang import Lang
 from inventory_service.reporting.report_tables import (
     COLUMNS,
     FIGURES,
@@ -37,7 +38,6 @@ from inventory_service.reporting.report_tables import (
     yes_no,
 )
 from inventory_service.reporting.reports import ReportData, ReportRow
-from inventory_service.warehouse.spares_export import Lang
 from models.report import ReplacementReportSummary
 
 
@@ -71,9 +71,7 @@ class _Book:
 
     def __init__(self, buffer: io.BytesIO, lang: Lang) -> None:
         self.lang = lang
-        self.wb = xlsxwriter.Workbook(
-            buffer, {"constant_memory": True, "strings_to_formulas": False}
-        )
+        self.wb = spreadsheets.workbook(buffer, constant_memory=True)
         self.head = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         self.bold = self.wb.add_format({"bold": True})
         self.title = self.wb.add_format({"bold": True, "font_size": 14})

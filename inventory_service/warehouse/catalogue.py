@@ -27,7 +27,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import Conflict, NotFound, ValidationFailed
 from inventory_service.platform.pagination import Page, paginate
-from models import Component, Device, Part, PartAlternate, Site
+from models import Component, Device, Part, PartAlternate, Site, bounds
 from models.part import AlternateCreate, AlternateRead, PartCreate, PartRead
 
 SpecValue = float | int | str
@@ -223,24 +223,32 @@ def get_part(session: Session, *, part_number: str) -> Part:
     return part
 
 
+@dataclass(frozen=True, slots=True)
+class PartFilter:
+    """The filters of the parts catalogue (None: any)."""
+
+    category: bounds.ShortFilter = None
+    vendor: bounds.ShortFilter = None
+    part_number: bounds.CodeFilter = None
+
+
 def list_parts(
     session: Session,
     *,
     limit: int,
     cursor: str | None,
-    category: str | None = None,
-    vendor: str | None = None,
-    part_number: str | None = None,
-) -> Page[Part]:
+    filters: PartFilter,
+) -> Page[PartRead]:
     """Catalogue parts, filtered by category, vendor or number."""
     stmt = select(Part)
-    if category is not None:
-        stmt = stmt.where(Part.category == category)
-    if vendor is not None:
-        stmt = stmt.where(Part.vendor == vendor)
-    if part_number is not None:
-        stmt = stmt.where(Part.part_number == part_number)
-    return paginate(session, stmt, id_column=Part.id, limit=limit, cursor=cursor)
+    if filters.category is not None:
+        stmt = stmt.where(Part.category == filters.category)
+    if filters.vendor is not None:
+        stmt = stmt.where(Part.vendor == filters.vendor)
+    if filters.part_number is not None:
+        stmt = stmt.where(Part.part_number == filters.part_number)
+    page = paginate(session, stmt, id_column=Part.id, limit=limit, cursor=cursor)
+    return Page(items=read_parts(session, page.items), next_cursor=page.next_cursor)
 
 
 def substitutes(session: Session, *, part: Part) -> list[Part]:

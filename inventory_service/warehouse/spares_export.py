@@ -3,30 +3,25 @@
 Rules: the rows are `spares_list.list_` (so the caller's scope and filters apply); CSV is
 UTF-8 with a BOM (Excel on Chinese Windows opens it correctly); XLSX has a frozen header row,
 autofilters and column widths fitted to the content; `lang="zh"` gives Chinese headings and
-values, `lang="en"` English. Nothing here touches the database.
+values, `lang="en"` English; no text becomes a formula (`platform.spreadsheets`). Nothing here
+touches the database.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Final
 
-import xlsxwriter
-
+from inventory_service.platform import spreadsheets
+from inventory_service.platform.lang import Lang
 from inventory_service.warehouse.spares_list import ExportRow
 
 
 class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
-
-
-class Lang(StrEnum):
-    EN = "en"
-    ZH = "zh"
 
 
 COLUMNS: Final = (
@@ -85,10 +80,8 @@ def table(rows: Sequence[ExportRow], lang: Lang) -> list[list[str]]:
 
 
 def to_csv(rows: Sequence[ExportRow], lang: Lang) -> bytes:
-    """UTF-8 CSV with a byte-order mark."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(table(rows, lang))
-    return buffer.getvalue().encode("utf-8-sig")
+    """UTF-8 CSV with a byte-order mark (no text becomes a formula)."""
+    return spreadsheets.csv_bytes(table(rows, lang))
 
 
 def _width(text: str) -> int:
@@ -100,7 +93,7 @@ def to_xlsx(rows: Sequence[ExportRow], lang: Lang) -> bytes:
     """A workbook with one sheet: frozen header, autofilter, fitted widths."""
     cells = table(rows, lang)
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = spreadsheets.workbook(buffer)
     sheet = workbook.add_worksheet(TITLE[lang])
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     for r, values in enumerate(cells):

@@ -356,12 +356,12 @@ def scrap(session: Session, *, actor: Caller, spare_id: int, reason: str | None)
 class SpareFilter:
     """The filters shared by the list, the summary and the export (None: any)."""
 
-    part_number: str | None = None
-    warehouse_code: str | None = None
+    part_number: bounds.CodeFilter = None
+    warehouse_code: bounds.CodeFilter = None
     status: UnitStatus | None = None
     genuine: bool | None = None
     condition: Condition | None = None
-    serial: str | None = None
+    serial: bounds.ShortFilter = None
 
 
 def visible_part_ids(session: Session, actor: Caller) -> set[int] | None:

@@ -159,7 +159,7 @@ def take(
     return record
 
 
-def to_read(record: Stocktake, warehouse_code: str) -> StocktakeRead:
+def read(record: Stocktake, warehouse_code: str) -> StocktakeRead:
     """The stored stocktake as the API shows it."""
     return StocktakeRead(
         id=record.id or 0,
@@ -177,7 +177,7 @@ def get(session: Session, *, warehouse_code: str, stocktake_id: int) -> Stocktak
     record = session.get(Stocktake, stocktake_id)
     if record is None or record.warehouse_id != warehouse.id:
         raise NotFound(f"stocktake {stocktake_id} of {warehouse_code!r} not found")
-    return to_read(record, warehouse.code)
+    return read(record, warehouse.code)
 
 
 def list_(
@@ -191,5 +191,5 @@ def list_(
         id_column=col(Stocktake.id),
         limit=limit,
         cursor=cursor,
-        to_item=lambda record: to_read(record, warehouse.code),
+        to_item=lambda record: read(record, warehouse.code),
     )

@@ -97,6 +97,8 @@ def test_an_impossible_id_in_a_write_path_is_not_found_and_changes_nothing(
         assert answer.status_code == 404, (path, answer.text)
     answer = client.patch(f"{API}/devices/{TOO_BIG}", json={"hostname": "x"}, headers=admin)
     assert answer.status_code == 404, answer.text
+    answer = client.patch(f"{API}/spares/{TOO_BIG}", json={"firmware_version": "x"}, headers=admin)
+    assert answer.status_code == 404, answer.text
     assert count(db, Movement) == before
 
 
@@ -399,3 +401,20 @@ def test_every_id_field_of_a_request_is_bounded_to_64_bits() -> None:
             assert (integer.get("minimum"), integer.get("maximum")) == (1, bounds.MAX_ID), (
                 f"{cls.__name__}.{name}"
             )
+
+
+def test_every_id_in_a_path_is_bounded_like_a_row_id() -> None:
+    """Every `{..._id}` path parameter of every operation is 1 .. MAX_ID (`PathId`): an id no
+    row can have is 404 before any query (a bare `int` sent 2^63 to PostgreSQL)."""
+    from api.app import create_app
+
+    unbounded = []
+    for path, item in create_app().openapi()["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "path" or not parameter["name"].endswith("_id"):
+                    continue
+                schema = parameter["schema"]
+                if (schema.get("minimum"), schema.get("maximum")) != (1, bounds.MAX_ID):
+                    unbounded.append(f"{method.upper()} {path}: {parameter['name']}")
+    assert unbounded == []

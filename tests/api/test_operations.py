@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from inventory_service.platform import logs
 from inventory_service.platform.db import Database
 
 
@@ -48,21 +51,35 @@ def test_metrics_count_requests_by_route_template(
     assert "inventory_http_request_duration_seconds_bucket" in body
 
 
-def test_an_unexpected_error_is_masked_and_logged(db: Database, caplog: object) -> None:
+def test_an_unexpected_error_is_masked_and_logged(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     app = create_app(database=db)
 
     @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("secret internals of customer LNXX")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with (
+        caplog.at_level(logging.INFO, logger="inventory"),
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         response = client.get("/boom")
     assert response.status_code == 500
     error = response.json()["error"]
     assert error["code"] == "internal_error"
     assert "secret" not in response.text
     assert "Traceback" not in response.text
-    assert response.headers["X-Request-ID"] in error["message"]
+    request_id = response.headers["X-Request-ID"]
+    assert request_id in error["message"]
+    (logged,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged.name == "inventory.api"
+    assert logged.exc_info is not None
+    assert str(logged.exc_info[1]) == "secret internals of customer LNXX"
+    assert (logged.__dict__["path"], logged.__dict__["request_id"]) == ("/boom", request_id)
+    assert logs.request_id_var.get() is None  # the context was reset after the request
+    access = [r for r in caplog.records if r.name == "inventory.access"]
+    assert [(r.__dict__["route"], r.__dict__["status"]) for r in access] == [("/boom", 500)]
 
 
 def test_unknown_route_is_404_in_the_contract_shape(client: TestClient) -> None:

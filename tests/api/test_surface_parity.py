@@ -21,7 +21,9 @@ from api import filters as surface_filters
 from api.app import create_app
 from api.graphql.schema import Query
 from inventory_service.assets import devices, places
+from inventory_service.lifecycle import loans, repairs, replacements, reservations
 from inventory_service.platform.db import Database
+from inventory_service.warehouse import catalogue, stock
 from models.auth import Role
 from seed import loader
 from tests.api.graphql.conftest import camel, fields_of_rows, normalise
@@ -32,7 +34,7 @@ from tests.conftest import TokenFactory
 class Twin:
     rest: str
     graphql: str
-    filters: type[Any] | None
+    filters: type[Any]
 
 
 TWINS = (
@@ -40,12 +42,12 @@ TWINS = (
     Twin("/api/v1/sites", "sites", places.SiteFilter),
     Twin("/api/v1/warehouses", "warehouses", places.WarehouseFilter),
     Twin("/api/v1/devices", "devices", devices.DeviceFilter),
-    Twin("/api/v1/parts", "parts", None),
-    Twin("/api/v1/spares", "spares", None),
-    Twin("/api/v1/reservations", "reservations", None),
-    Twin("/api/v1/replacements", "replacements", None),
-    Twin("/api/v1/repairs", "repairs", None),
-    Twin("/api/v1/loans", "loans", None),
+    Twin("/api/v1/parts", "parts", catalogue.PartFilter),
+    Twin("/api/v1/spares", "spares", stock.SpareFilter),
+    Twin("/api/v1/reservations", "reservations", reservations.ReservationFilter),
+    Twin("/api/v1/replacements", "replacements", replacements.ReplacementFilter),
+    Twin("/api/v1/repairs", "repairs", repairs.RepairFilter),
+    Twin("/api/v1/loans", "loans", loans.LoanFilter),
 )
 
 # Lists of one parent (a device's history, a unit's movements, a warehouse's stocktakes) are
@@ -92,9 +94,10 @@ def test_every_list_is_paired() -> None:
     assert graphql == {t.graphql for t in TWINS} | set(PARENT_TWINS.values())
 
 
-@pytest.mark.parametrize("twin", [t for t in TWINS if t.filters], ids=lambda t: t.graphql)
+@pytest.mark.parametrize("twin", TWINS, ids=lambda t: t.graphql)
 def test_both_surfaces_take_the_filters_declared_once(twin: Twin) -> None:
-    declared = surface_filters.names(twin.filters)  # type: ignore[arg-type]
+    """Each list's REST query parameters and GraphQL arguments are its filter's fields."""
+    declared = surface_filters.names(twin.filters)
     rest = [n for n in _rest_lists()[twin.rest] if n not in PAGE]
     graphql = [n for n in _graphql_lists()[twin.graphql] if n not in PAGE]
     assert sorted(rest) == sorted(declared)
@@ -178,8 +181,6 @@ def _compare(
 
 def _filter_cases(client: TestClient, twin: Twin, admin: dict[str, str]) -> list[dict[str, Any]]:
     """No filter, then each declared filter set to a value the last listed item has."""
-    if twin.filters is None:
-        return [{}]
     items = client.get(twin.rest, params={"limit": 500}, headers=admin).json()["items"]
     sample = items[-1] if items else {}
     return [{}] + [
@@ -233,3 +234,11 @@ def test_graphql_sites_filter_by_band_and_cover_as_rest(
         body = client.post("/graphql", json={"query": query}, headers=admin).json()
         assert [s["code"] for s in body["data"]["sites"]["items"]] == [s["code"] for s in rest]
     assert rest, "the demo has covered sites"
+
+
+def test_the_spares_summary_takes_the_spares_filters_on_both_surfaces() -> None:
+    schema = strawberry.Schema(query=Query)._schema
+    rest = create_app().openapi()["paths"]["/api/v1/spares/summary"]["get"]["parameters"]
+    declared = surface_filters.names(stock.SpareFilter)
+    assert sorted(p["name"] for p in rest if p["in"] == "query") == sorted(declared)
+    assert list(schema.query_type.fields["sparesSummary"].args) == [camel(n) for n in declared]

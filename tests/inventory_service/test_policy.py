@@ -55,9 +55,17 @@ def test_a_customer_owns_only_its_own_customer() -> None:
 
 STAFF_READS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     ("reservation", reservations.get, {"reservation_id": 1}),
-    ("reservations", reservations.list_reservations, {"limit": 10, "cursor": None}),
+    (
+        "reservations",
+        reservations.list_reservations,
+        {"filters": reservations.ReservationFilter(), "limit": 10, "cursor": None},
+    ),
     ("repair", repairs.get, {"repair_id": 1}),
-    ("repairs", repairs.list_orders, {"limit": 10, "cursor": None}),
+    (
+        "repairs",
+        repairs.list_orders,
+        {"filters": repairs.RepairFilter(), "limit": 10, "cursor": None},
+    ),
 ]
 
 
@@ -98,8 +106,15 @@ def test_a_customer_reads_only_the_loans_to_its_own_sites_in_the_service_itself(
         assert loan.id is not None
         owner, stranger = caller(Role.CUSTOMER, theirs.id), caller(Role.CUSTOMER, mine.id)
         assert loans.get(session, actor=owner, loan_id=loan.id).id == loan.id
-        listed = loans.list_loans(session, actor=owner, limit=10, cursor=None)
+        listed = loans.list_loans(
+            session, actor=owner, filters=loans.LoanFilter(), limit=10, cursor=None
+        )
         assert [x.id for x in listed.items] == [loan.id]
         with pytest.raises(NotFound):
             loans.get(session, actor=stranger, loan_id=loan.id)
-        assert loans.list_loans(session, actor=stranger, limit=10, cursor=None).items == []
+        assert (
+            loans.list_loans(
+                session, actor=stranger, filters=loans.LoanFilter(), limit=10, cursor=None
+            ).items
+            == []
+        )

@@ -43,8 +43,17 @@ class Encoded(dict[str, Any]):
 class Documents:
     """Plans by (document text, operation name); None for a document that has none."""
 
-    def __init__(self, *, readers: int, size: int = MAX_DOCUMENTS) -> None:
+    def __init__(
+        self,
+        *,
+        readers: int,
+        max_cost: int | None = None,
+        max_bytes: int | None = None,
+        size: int = MAX_DOCUMENTS,
+    ) -> None:
         self.size = size
+        self.max_cost = max_cost  # `limits.CostLimiter`'s limit, checked again per request
+        self.max_bytes = max_bytes  # `limits.ResponseSizeCap`'s
         self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
         # At most `readers` plans hold a database connection at once (the pool's size): a
         # burst waits for a pooled connection instead of opening and closing overflow ones.
@@ -84,6 +93,11 @@ class Documents:
         try:
             if request.variables and bounds.nul_path(request.variables) is not None:
                 raise Unanswerable  # refused by `RefuseNul` on the general path
+            if (
+                self.max_cost is not None
+                and run.cost(plan, request.variables, self.max_cost) > self.max_cost
+            ):
+                raise Unanswerable  # refused by `limits.CostLimiter` on the general path
             calls = run.arguments(plan, schema, run.variable_values(plan, request.variables))
             body = await run_in_threadpool(self._answer, plan, calls, context.db, context.caller)
         except (Unanswerable, DomainError):
@@ -101,6 +115,8 @@ class Documents:
         session: Session
         with self._readers, db.session() as session:
             data = run.answer(plan, calls, session, caller)
+        if self.max_bytes is not None and len(data) > self.max_bytes:
+            raise Unanswerable  # replaced by `limits.ResponseSizeCap` on the general path
         return run.encode(data)
 
 

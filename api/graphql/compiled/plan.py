@@ -112,7 +112,7 @@ class Plan:
 
     schema: GraphQLSchema
     document: DocumentNode
-    operation_name: str | None
+    operation_name: str | None  # the operation's own
     variables: Sequence[VariableDefinitionNode]
     roots: list[tuple[str, DevicesPlan | str]]  # a `devices` plan, or __typename's value
 
@@ -298,4 +298,6 @@ def compile_document(
                 return None
     except NotCompilable:
         return None
-    return Plan(schema, document, operation_name, operation.variable_definitions or (), roots)
+    # The operation's own name: what strawberry hands the cost limit when none was given.
+    own_name = operation.name.value if operation.name else None
+    return Plan(schema, document, own_name, operation.variable_definitions or (), roots)

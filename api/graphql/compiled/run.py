@@ -13,6 +13,7 @@ from sqlmodel import Session
 from strawberry.types.arguments import convert_arguments
 
 from api import filters as list_filters
+from api.graphql import limits
 from api.graphql.compiled import writer
 from api.graphql.compiled.leaves import Unanswerable
 from api.graphql.compiled.plan import BACKREF, DevicesPlan, Plan
@@ -28,6 +29,17 @@ def variable_values(plan: Plan, variables: Mapping[str, Any] | None) -> Variable
     if isinstance(coerced, list):
         raise Unanswerable  # the general execution reports the variables' errors
     return coerced
+
+
+def cost(plan: Plan, variables: Mapping[str, Any] | None, ceiling: int) -> int:
+    """The operation's cost as `limits.CostLimiter` computes it (the raw variables)."""
+    return limits.operation_cost(
+        plan.schema,
+        plan.document,
+        operation_name=plan.operation_name,
+        variables=dict(variables or {}),
+        ceiling=ceiling,
+    )
 
 
 def arguments(

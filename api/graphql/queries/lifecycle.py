@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
+from api.filters import graphql_filters
 from api.graphql import types as t
 from api.graphql.common import (
     Ctx,
@@ -14,7 +17,6 @@ from api.graphql.context import may
 from inventory_service.lifecycle import loans, repairs, replacements, reservations
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.policy import Operation
-from models.reservation import LoanStatus, RepairStatus, ReservationStatus
 
 
 @strawberry.type
@@ -23,26 +25,17 @@ class LifecycleQuery:
         description="Repair orders (staff), as `GET /repairs` lists them.",
         permission_classes=may(Operation.READ_INTERNAL),
     )
+    @graphql_filters(repairs.RepairFilter, graphql_types={"spare_id": strawberry.ID | None})
     async def repairs(
         self,
         info: Ctx,
-        status: RepairStatus | None = None,
-        vendor: str | None = None,
-        rma_number: str | None = None,
-        spare_id: strawberry.ID | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Repair]:
         ctx = info.context
         page = await ctx.run(
-            repairs.list_orders,
-            actor=ctx.caller,
-            limit=limit,
-            cursor=cursor,
-            status=status,
-            vendor=vendor,
-            rma_number=rma_number,
-            spare_id=None if spare_id is None else int_id(spare_id),
+            repairs.list_orders, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
         return t.Page(
             items=[t.convert(t.Repair, r) for r in page.items], next_cursor=page.next_cursor
@@ -79,13 +72,11 @@ class LifecycleQuery:
         description="Reservations (staff), as `GET /reservations` lists them.",
         permission_classes=may(Operation.READ_INTERNAL),
     )
+    @graphql_filters(reservations.ReservationFilter)
     async def reservations(
         self,
         info: Ctx,
-        status: ReservationStatus | None = None,
-        ticket: str | None = None,
-        engineer: str | None = None,
-        site_code: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Reservation]:
@@ -93,12 +84,9 @@ class LifecycleQuery:
         page = await ctx.run(
             reservations.list_reservations,
             actor=ctx.caller,
+            filters=filters,
             limit=limit,
             cursor=cursor,
-            status=status,
-            ticket=ticket,
-            engineer=engineer,
-            site_code=site_code,
         )
         items = [t.convert(t.Reservation, r) for r in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
@@ -115,12 +103,13 @@ class LifecycleQuery:
         return t.convert(t.Reservation, found) if found else None
 
     @strawberry.field(description="Replacements (a customer: on its own devices).")
+    @graphql_filters(
+        replacements.ReplacementFilter, graphql_types={"device_id": strawberry.ID | None}
+    )
     async def replacements(
         self,
         info: Ctx,
-        device_id: strawberry.ID | None = None,
-        site_code: str | None = None,
-        customer_code: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Replacement]:
@@ -128,11 +117,9 @@ class LifecycleQuery:
         page = await ctx.run(
             replacements.list_replacements,
             actor=ctx.caller,
+            filters=filters,
             limit=limit,
             cursor=cursor,
-            device_id=None if device_id is None else int_id(device_id),
-            site_code=site_code,
-            customer_code=customer_code,
         )
         items = [t.convert(t.Replacement, r) for r in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
@@ -149,24 +136,17 @@ class LifecycleQuery:
         description="Standby loans, as `GET /loans` lists them (a customer: to its sites).",
         permission_classes=may(Operation.READ_LOANS),
     )
+    @graphql_filters(loans.LoanFilter)
     async def loans(
         self,
         info: Ctx,
-        status: LoanStatus | None = None,
-        overdue: bool | None = None,
-        site_code: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Loan]:
         ctx = info.context
         page = await ctx.run(
-            loans.list_loans,
-            actor=ctx.caller,
-            limit=limit,
-            cursor=cursor,
-            status=status,
-            overdue=overdue,
-            site_code=site_code,
+            loans.list_loans, actor=ctx.caller, filters=filters, limit=limit, cursor=cursor
         )
         return t.Page(
             items=[t.convert(t.Loan, x) for x in page.items], next_cursor=page.next_cursor

@@ -49,7 +49,7 @@ class ReachQuery:
     ) -> t.Coverage:
         ctx = info.context
         found = await ctx.run(
-            coverage_service.coverage,
+            coverage_service.read,
             actor=ctx.caller,
             customer_code=customer_code,
             deadline_minutes=deadline_minutes,

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from sqlmodel import Session
 
+from api.filters import graphql_filters
 from api.graphql import loaders
 from api.graphql import types as t
 from api.graphql.common import (
@@ -14,15 +15,9 @@ from api.graphql.common import (
     int_id,
     or_none,
 )
-from inventory_service.platform.pagination import DEFAULT_LIMIT, Page
+from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import catalogue, stock
-from models import UnitStatus
 from models.part import PartRead
-
-
-def _parts(session: Session, **kwargs: Any) -> Page[PartRead]:
-    page = catalogue.list_parts(session, **kwargs)
-    return Page(items=catalogue.read_parts(session, page.items), next_cursor=page.next_cursor)
 
 
 def _part(session: Session, *, part_number: str) -> PartRead:
@@ -32,22 +27,16 @@ def _part(session: Session, *, part_number: str) -> PartRead:
 @strawberry.type
 class WarehouseQuery:
     @strawberry.field(description="The parts catalogue.")
+    @graphql_filters(catalogue.PartFilter)
     async def parts(
         self,
         info: Ctx,
-        category: str | None = None,
-        vendor: str | None = None,
-        part_number: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.Part]:
         page = await info.context.run(
-            _parts,
-            category=category,
-            vendor=vendor,
-            part_number=part_number,
-            limit=limit,
-            cursor=cursor,
+            catalogue.list_parts, filters=filters, limit=limit, cursor=cursor
         )
         items = [t.convert(t.Part, p) for p in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)
@@ -58,25 +47,15 @@ class WarehouseQuery:
         return t.convert(t.Part, found) if found else None
 
     @strawberry.field(description="Spare units the caller may see, as `GET /spares` lists them.")
+    @graphql_filters(stock.SpareFilter)
     async def spares(
         self,
         info: Ctx,
-        part_number: str | None = None,
-        warehouse_code: str | None = None,
-        status: UnitStatus | None = None,
-        genuine: bool | None = None,
-        serial: str | None = None,
+        filters: Any = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> t.Page[t.SpareUnit]:
         ctx = info.context
-        filters = stock.SpareFilter(
-            part_number=part_number,
-            warehouse_code=warehouse_code,
-            status=status,
-            genuine=genuine,
-            serial=serial,
-        )
         page = await ctx.run(
             stock.list_units, actor=ctx.caller, limit=limit, cursor=cursor, filters=filters
         )
@@ -95,17 +74,8 @@ class WarehouseQuery:
         return t.convert(t.SpareUnit, found) if found else None
 
     @strawberry.field(description="Units per part number × warehouse × status (`/spares/summary`).")
-    async def spares_summary(
-        self,
-        info: Ctx,
-        part_number: str | None = None,
-        warehouse_code: str | None = None,
-        status: UnitStatus | None = None,
-        genuine: bool | None = None,
-    ) -> t.SpareSummaryType:
+    @graphql_filters(stock.SpareFilter)
+    async def spares_summary(self, info: Ctx, filters: Any = None) -> t.SpareSummaryType:
         ctx = info.context
-        filters = stock.SpareFilter(
-            part_number=part_number, warehouse_code=warehouse_code, status=status, genuine=genuine
-        )
         found = await ctx.run(stock.summary, actor=ctx.caller, filters=filters)
         return t.convert(t.SpareSummaryType, found)

@@ -292,3 +292,36 @@ def test_the_compiled_board_is_one_statement(
     reads = [s for s in sent if "FROM" in s and "api_token" not in s]
     assert len(reads) == 1
     assert all(table in reads[0] for table in ("device", "component", "part", "site"))
+
+
+COSTED = (
+    "query ($limit: Int!) { devices(limit: $limit) { items { serial "
+    "components { slot part { name } } } } }"
+)
+
+
+def test_the_cost_limit_is_checked_with_each_requests_variables(
+    both: Both, admin: dict[str, str]
+) -> None:
+    # 500 devices × (1 + 50 components × (1 + a part)) = 50,500 > 50,000: refused.
+    assert both(admin, COSTED, {"limit": 3})[1]  # learned with a cheap page
+    content, compiled = both(admin, COSTED, {"limit": 500})
+    assert not compiled
+    assert json.loads(content)["errors"][0]["extensions"]["code"] == "query_too_complex"
+    assert not both(admin, COSTED.replace("$limit", "500").replace("($limit: Int!) ", ""))[1]
+
+
+def test_an_answer_over_the_size_cap_goes_the_general_way(
+    board: Database, admin: dict[str, str]
+) -> None:
+    cfg = get_settings().model_copy(update={"graphql_max_response_mb": 0.0005})  # 524 bytes
+    general_cfg = cfg.model_copy(update={"graphql_compiled": False})
+    with (
+        TestClient(create_app(database=board, cfg=cfg)) as client,
+        TestClient(create_app(database=board, cfg=general_cfg)) as general,
+    ):
+        check = Both(client, general)
+        assert check(admin, "{ devices(limit: 1) { items { serial } } }")[1]
+        content, compiled = check(admin, BOARD)
+    assert not compiled
+    assert json.loads(content)["errors"][0]["extensions"]["code"] == "query_too_complex"

@@ -22,6 +22,7 @@ from strawberry.extensions import (
 from api.graphql.compiled import leaves, writer
 from api.graphql.compiled.documents import Documents, LearnDocuments
 from api.graphql.compiled.plan import MODELS, compile_document
+from api.graphql.limits import CostLimiter, ResponseSizeCap
 from api.graphql.schema import CodeUnmaskedErrors, RefuseNul, build_schema
 from inventory_service.platform.settings import Settings
 
@@ -175,6 +176,8 @@ def test_every_extension_of_the_schema_is_one_a_plan_honours() -> None:
         CodeUnmaskedErrors: "errors only: a plan answers no error",
         MaskErrors: "errors only",
         LearnDocuments: "the learning itself",
+        CostLimiter: "document static; the cost with the request's variables checked per request",
+        ResponseSizeCap: "the answer's length checked before it is sent",
     }
     documents = Documents(readers=1)
     schema = build_schema(Settings(graphql_introspection=False), documents)

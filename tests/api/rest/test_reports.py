@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from inventory_service.platform.db import Database
 from tests.conftest import TokenFactory
-from tests.inventory_service.test_reports import SHANGHAI, seed
+from tests.inventory_service.reporting.test_reports import SHANGHAI, seed
 
 URL = "/api/v1/reports/replacements"
 CONTRACT_COLUMNS = [

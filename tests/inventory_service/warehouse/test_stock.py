@@ -154,7 +154,7 @@ def test_stocktake_sorts_every_counted_serial_once_and_changes_no_unit(
             warehouse_code="WH-SY",
             data=StocktakeCreate(counted=[StocktakeLine(serial=s) for s in counted]),
         )
-        result = stocktakes.to_read(record, "WH-SY").result
+        result = stocktakes.read(record, "WH-SY").result
         assert [u.model_dump() for u in session.exec(select(SpareUnit)).all()] == before
         session.rollback()
     distinct = set(counted)

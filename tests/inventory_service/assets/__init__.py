@@ -1,0 +1,1 @@
+"""Tests of inventory_service.assets."""
