@@ -97,12 +97,14 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     app.state.settings = cfg
     app.state.metrics = Metrics()
     errors.install(app)
+    # First: a route is found by trying them in order, and /graphql carries the heaviest reads
+    # (its paths share no prefix with any other route, so the order changes no match).
+    app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])
     web.mount_assets(app, cfg.web_assets_dir)
     web.install_docs(app)
     console.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
-    app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])
     openapi.declare_errors(app)
     if cfg.benchmark_endpoints:
 

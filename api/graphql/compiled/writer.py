@@ -102,7 +102,7 @@ def write_function(fields: Sequence[tuple[str, Field]]) -> Write:
     namespace: dict[str, Any] = {
         "isfinite": math.isfinite,
         "datetime": datetime,
-        "text": text,
+        "text": encode_basestring_ascii,  # `text` without a Python call in between
         "dump": dump,
     }
     parts = []
