@@ -107,6 +107,14 @@ class Database:
         session.info["write"] = write
         return session
 
+    def single_statement(self) -> Session:
+        """A read session for reads of ONE statement each: on PostgreSQL without a transaction
+        around it (no BEGIN and ROLLBACK round trips; one statement reads one snapshot anyway)."""
+        session = self.session()
+        if self._bind is None and self.dialect == "postgresql":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return session
+
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""

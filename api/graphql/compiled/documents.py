@@ -113,7 +113,7 @@ class Documents:
         """Read and write the answer in one trip to the thread pool, in a read session of its
         own."""
         session: Session
-        with self._readers, db.session() as session:
+        with self._readers, db.single_statement() as session:  # one statement per board
             data = run.answer(plan, calls, session, caller)
         if self.max_bytes is not None and len(data) > self.max_bytes:
             raise Unanswerable  # replaced by `limits.ResponseSizeCap` on the general path

@@ -22,6 +22,7 @@ from sqlalchemy import event, text
 
 from api.app import create_app
 from inventory_service.assets import register
+from inventory_service.platform import auth
 from inventory_service.platform.db import Database
 from inventory_service.platform.settings import get_settings
 from models.device import ComponentCreate, DeviceCreate
@@ -325,3 +326,42 @@ def test_an_answer_over_the_size_cap_goes_the_general_way(
         content, compiled = check(admin, BOARD)
     assert not compiled
     assert json.loads(content)["errors"][0]["extensions"]["code"] == "query_too_complex"
+
+
+def test_on_a_database_of_its_own_the_board_reads_without_a_transaction(
+    committed_db: Database, headers_for: TokenFactory
+) -> None:
+    """Outside the tests' shared connection, a board is one statement without BEGIN on
+    PostgreSQL (`Database.single_statement`), and still the general execution's answer."""
+    with committed_db.transaction() as session:
+        factories.customer(session, "LNXX")
+        factories.site(session, "SY-01")
+        factories.part(session, "PSU-750W")
+        factories.device(session, "DEV-1", components=[("PSU1", "PSU-750W", "C-1")])
+    with committed_db.transaction() as session:
+        issued = auth.create_token(session, role="admin").token
+    headers = {"Authorization": f"Bearer {issued}"}
+    cfg = get_settings().model_copy(update={"graphql_compiled": False})
+    with (
+        TestClient(create_app(database=committed_db)) as client,
+        TestClient(create_app(database=committed_db, cfg=cfg)) as general,
+    ):
+        check = Both(client, general)
+        sent: list[tuple[str, bool]] = []
+
+        def record(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            sent.append(
+                (statement, getattr(conn.connection.dbapi_connection, "autocommit", 0) is True)
+            )
+
+        event.listen(committed_db.engine, "before_cursor_execute", record)
+        try:
+            content, compiled = check(headers, BOARD)
+        finally:
+            event.remove(committed_db.engine, "before_cursor_execute", record)
+    assert compiled
+    assert json.loads(content)["data"]["devices"]["items"][0]["serial"] == "DEV-1"
+    boards = [autocommit for statement, autocommit in sent if "component" in statement]
+    expected = committed_db.dialect == "postgresql"
+    assert len(boards) == 3  # the general app's, the first (learning) and the compiled one
+    assert boards[-1] is expected  # no transaction around it on PostgreSQL
