@@ -3,8 +3,8 @@ answer a request gets from them before strawberry would execute it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -56,8 +56,9 @@ class Documents:
         self.max_bytes = max_bytes  # `limits.ResponseSizeCap`'s
         self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
         # At most `readers` plans hold a database connection at once (the pool's size): a
-        # burst waits for a pooled connection instead of opening and closing overflow ones.
-        self._readers = threading.BoundedSemaphore(readers)
+        # burst waits on the event loop for a pooled connection, instead of opening and
+        # closing overflow ones (or holding threads that wait for one).
+        self._readers = asyncio.Semaphore(readers)
 
     def learn(
         self,
@@ -99,7 +100,10 @@ class Documents:
             ):
                 raise Unanswerable  # refused by `limits.CostLimiter` on the general path
             calls = run.arguments(plan, schema, run.variable_values(plan, request.variables))
-            body = await run_in_threadpool(self._answer, plan, calls, context.db, context.caller)
+            async with self._readers:
+                body = await run_in_threadpool(
+                    self._answer, plan, calls, context.db, context.caller
+                )
         except (Unanswerable, DomainError):
             return None  # the general execution answers it, or reports the error
         except Exception:  # noqa: BLE001  # the general execution reports it (masked) if real
@@ -113,7 +117,7 @@ class Documents:
         """Read and write the answer in one trip to the thread pool, in a read session of its
         own."""
         session: Session
-        with self._readers, db.single_statement() as session:  # one statement per board
+        with db.single_statement() as session:  # one statement per board
             data = run.answer(plan, calls, session, caller)
         if self.max_bytes is not None and len(data) > self.max_bytes:
             raise Unanswerable  # replaced by `limits.ResponseSizeCap` on the general path
