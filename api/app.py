@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import console, errors, openapi, web
@@ -25,6 +25,7 @@ from api.rest import (
     reports,
     spares,
 )
+from api.routing import Router, include
 from inventory_service import __version__, startup
 from inventory_service.platform import events
 from inventory_service.platform.db import Database, get_database
@@ -43,22 +44,22 @@ Authenticate with `Authorization: Bearer <token>` (tokens come from
 """
 
 
-def api_router() -> APIRouter:
+def api_router() -> Router:
     """Every REST resource under /api/v1."""
-    router = APIRouter(prefix=API_PREFIX)
-    router.include_router(customers.router)
-    router.include_router(places.sites)
-    router.include_router(places.warehouses)
-    router.include_router(parts.router)
-    router.include_router(devices.router)
-    router.include_router(repairs.router)
-    router.include_router(spares.router)
-    router.include_router(spares.stocktakes)
-    router.include_router(reports.router)
-    router.include_router(reachability.router)
-    router.include_router(lifecycle.reservation_router)
-    router.include_router(lifecycle.replacement_router)
-    router.include_router(lifecycle.loan_router)
+    router = Router(prefix=API_PREFIX, at_root=True)
+    include(router, customers.router)
+    include(router, places.sites)
+    include(router, places.warehouses)
+    include(router, parts.router)
+    include(router, devices.router)
+    include(router, repairs.router)
+    include(router, spares.router)
+    include(router, spares.stocktakes)
+    include(router, reports.router)
+    include(router, reachability.router)
+    include(router, lifecycle.reservation_router)
+    include(router, lifecycle.replacement_router)
+    include(router, lifecycle.loan_router)
     return router
 
 
@@ -99,12 +100,12 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     errors.install(app)
     # First: a route is found by trying them in order, and /graphql carries the heaviest reads
     # (its paths share no prefix with any other route, so the order changes no match).
-    app.include_router(graphql_router(cfg), prefix="/graphql", tags=["graphql"])
+    include(app, graphql_router(cfg), prefix="/graphql", tags=["graphql"])
     web.mount_assets(app, cfg.web_assets_dir)
     web.install_docs(app)
     console.install(app)
-    app.include_router(health.router)
-    app.include_router(api_router())
+    include(app, health.router)
+    include(app, api_router())
     openapi.declare_errors(app)
     if cfg.benchmark_endpoints:
 

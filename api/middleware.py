@@ -7,9 +7,9 @@ Written as raw ASGI (not BaseHTTPMiddleware) because it wraps every request on t
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -54,6 +54,20 @@ class Metrics:
             ["path"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one answer and its latency (the labelled children are looked up once)."""
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def _route_template(scope: Scope) -> str:
@@ -81,6 +95,7 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 )
+SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 # On API answers (REST and GraphQL): they hold a caller's data; no cache keeps them.
 API_PATHS = ("/api/", "/graphql")
 NO_STORE = (b"cache-control", b"no-store")
@@ -103,7 +118,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _SAFE_ID.match(incoming) else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -115,11 +130,14 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started_response = True
                 status = message["status"]
-                headers: list[Any] = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
+                headers: list[Any] = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                # A page's own (stricter) policy is kept: /docs and /console set theirs.
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.append((b"x-request-id", request_id.encode()))
+                if present.isdisjoint(SECURITY_HEADER_NAMES):
+                    headers.extend(SECURITY_HEADERS)
+                else:
+                    # A page's own (stricter) policy is kept: /docs and /console set theirs.
+                    headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if api_answer and b"cache-control" not in present:
                     headers.append(NO_STORE)
                 message["headers"] = headers
@@ -137,17 +155,17 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+            self.metrics.observe(method, route, status, elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
 
 

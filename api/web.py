@@ -19,6 +19,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.routing import Mount, Router
 
 HERE: Final = Path(__file__).resolve().parent
 templates: Final = Jinja2Templates(directory=HERE / "templates")
@@ -52,15 +53,20 @@ def self_only(response: HTMLResponse, policy: str = DOCS_POLICY) -> HTMLResponse
 
 
 def mount_assets(app: FastAPI, vendor_root: Path) -> None:
-    """The service's own static files and the vendored browser packages under /assets/."""
-    app.mount("/assets/app", StaticFiles(directory=HERE / "static"), name="assets-app")
-    for prefix, folder in VENDOR.items():
+    """The service's own static files and the vendored browser packages under /assets/.
+
+    One mount holds them all, so that a request elsewhere is turned away by one prefix test
+    rather than one per package (see `api/routing.py`)."""
+    folders = [
         # check_dir=False: a checkout without `make install` still starts; the page says why.
-        app.mount(
-            f"/assets/{prefix}",
-            StaticFiles(directory=vendor_root / folder, check_dir=False),
-            name=f"assets-{prefix}",
-        )
+        Mount(f"/{prefix}", StaticFiles(directory=vendor_root / folder, check_dir=False))
+        for prefix, folder in VENDOR.items()
+    ]
+    app.mount(
+        "/assets",
+        Router([Mount("/app", StaticFiles(directory=HERE / "static")), *folders]),
+        name="assets",
+    )
 
 
 def install_docs(app: FastAPI) -> None:

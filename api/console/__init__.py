@@ -13,11 +13,12 @@ from collections import Counter, defaultdict
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, Response
+from fastapi import Depends, FastAPI, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.console import i18n, svg
 from api.deps import DatabaseDep, SessionDep, caller_of
+from api.routing import Router, include
 from api.web import CONSOLE_POLICY, self_only, templates
 from inventory_service import policy
 from inventory_service.assets import devices, places
@@ -44,7 +45,7 @@ LANG_COOKIE: Final = "inventory_console_lang"
 PAGE_SIZE: Final = 100
 SPARE_STATUSES: Final = tuple(UnitStatus)
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = Router(prefix="/console", include_in_schema=False)
 
 
 class SignInRequired(Exception):
@@ -493,4 +494,4 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(f"/console/sign-in?{target}", status_code=303)
 
     app.add_exception_handler(SignInRequired, to_sign_in)
-    app.include_router(router)
+    include(app, router)

@@ -43,6 +43,7 @@ from api.graphql.context import Context, bearer, get_context
 from api.graphql.limits import CostLimiter, ResponseSizeCap
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
+from api.routing import Pruned
 from api.surface import graphql_error
 from inventory_service.platform import events
 from inventory_service.platform.auth import Caller
@@ -217,7 +218,7 @@ def build_schema(cfg: Settings, documents: Documents | None = None) -> strawberr
 ACK: UnsetType = cast(UnsetType, UNSET)  # a plain `connection_ack` with no payload
 
 
-class GraphQLApp(GraphQLRouter[Context, None]):
+class GraphQLApp(Pruned, GraphQLRouter[Context, None]):
     """The router, with websocket authentication from the `connection_init` payload, and the
     compiled documents tried first for a query over HTTP POST (`api.graphql.compiled`)."""
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.deps import Admin, Reader, SessionDep
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep
+from api.routing import Router
 from api.schemas import CodePath, Cursor, Limit, PageOf, page_of
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.place import CustomerCreate, CustomerRead
 
-router = APIRouter(prefix="/customers", tags=["places"])
+router = Router(prefix="/customers", tags=["places"])
 
 
 @router.post("", status_code=201, response_model=CustomerRead)

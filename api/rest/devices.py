@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import FieldRole, Reader, Registrar, SessionDep, read_json
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep, _body
+from api.routing import Router
 from api.schemas import Cursor, Limit, PageOf, PathId, SlotPath
 from inventory_service.assets import device_import, devices, register
 from inventory_service.platform.auth import Caller
@@ -29,7 +30,7 @@ from models.device import (
     ImportResult,
 )
 
-router = APIRouter(prefix="/devices", tags=["devices"])
+router = Router(prefix="/devices", tags=["devices"])
 
 IfMatch = Annotated[
     str | None,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from api.deps import FieldRole, LoanReader, LoanRole, Reader, SessionDep, Staff, Stockkeeper
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep, IdempotencyRequired
+from api.routing import Router
 from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.lifecycle import loans, replacements, reservations
 from inventory_service.platform.lang import Lang
@@ -28,8 +29,8 @@ from models.reservation import (
     ReservationRead,
 )
 
-reservation_router = APIRouter(prefix="/reservations", tags=["lifecycle"])
-replacement_router = APIRouter(prefix="/replacements", tags=["lifecycle"])
+reservation_router = Router(prefix="/reservations", tags=["lifecycle"])
+replacement_router = Router(prefix="/replacements", tags=["lifecycle"])
 
 ReservationFilters = Annotated[
     reservations.ReservationFilter, Depends(query_filters(reservations.ReservationFilter))
@@ -168,7 +169,7 @@ def replacement_edits(
     return PageOf[ReplacementEditRead](items=page.items, next_cursor=page.next_cursor)
 
 
-loan_router = APIRouter(prefix="/loans", tags=["lifecycle"])
+loan_router = Router(prefix="/loans", tags=["lifecycle"])
 
 
 @loan_router.post("", status_code=201, response_model=LoanRead)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from api.deps import Admin, Reader, SessionDep, Stockkeeper
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep
+from api.routing import Router
 from api.schemas import CodePath, Cursor, Limit, PageOf
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.warehouse import catalogue
 from models.part import AlternateCreate, PartCreate, PartRead
 
-router = APIRouter(prefix="/parts", tags=["spares"])
+router = Router(prefix="/parts", tags=["spares"])
 
 
 @router.post("", status_code=201, response_model=PartRead)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.deps import Admin, Reader, SessionDep
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep
+from api.routing import Router
 from api.schemas import CodePath, Cursor, Limit, PageOf, page_of
 from inventory_service.assets import places
 from inventory_service.platform.pagination import DEFAULT_LIMIT
@@ -17,8 +18,8 @@ from models.place import SiteCreate, SiteRead, SiteUpdate, WarehouseCreate, Ware
 SiteFilters = Annotated[places.SiteFilter, Depends(query_filters(places.SiteFilter))]
 WarehouseFilters = Annotated[places.WarehouseFilter, Depends(query_filters(places.WarehouseFilter))]
 
-sites = APIRouter(prefix="/sites", tags=["places"])
-warehouses = APIRouter(prefix="/warehouses", tags=["places"])
+sites = Router(prefix="/sites", tags=["places"])
+warehouses = Router(prefix="/warehouses", tags=["places"])
 
 
 @sites.post("", status_code=201, response_model=SiteRead)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from api.deps import Reader, SessionDep, read_json
+from api.routing import Router
 from api.schemas import CodeFilter, Limit, QueryId, ShortFilter
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from inventory_service.reach import coverage as coverage_service
 from inventory_service.reach import reachability
 from models.reachability import AvailabilityRead, CoverageRead
 
-router = APIRouter(tags=["reachability"])
+router = Router(tags=["reachability"])
 
 Deadline = Annotated[
     int | None,

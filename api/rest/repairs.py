@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.deps import SessionDep, Staff, Stockkeeper
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep
+from api.routing import Router
 from api.schemas import Cursor, Limit, PageOf, PathId
 from inventory_service.lifecycle import repairs
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models.reservation import RepairCreate, RepairRead, RepairReceive
 
-router = APIRouter(prefix="/repairs", tags=["lifecycle"])
+router = Router(prefix="/repairs", tags=["lifecycle"])
 
 
 @router.post("", status_code=201, response_model=RepairRead)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from api.deps import ReportReader, SessionDep
+from api.routing import Router
 from inventory_service.platform.lang import Lang
 from inventory_service.reporting import periods, reports, reports_export
 from inventory_service.reporting.reports_export import ReportFormat
 from models import bounds
 from models.report import ReplacementReport
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = Router(prefix="/reports", tags=["reports"])
 
 
 def report_period(

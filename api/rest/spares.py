@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import Reader, SessionDep, Staff, Stockkeeper
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep
+from api.routing import Router
 from api.schemas import CodePath, Cursor, Limit, PageOf, PathId, page_of
 from inventory_service.platform.lang import Lang
 from inventory_service.platform.pagination import DEFAULT_LIMIT
@@ -30,8 +31,8 @@ from models.spare import (
     StocktakeRead,
 )
 
-router = APIRouter(prefix="/spares", tags=["spares"])
-stocktakes = APIRouter(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
+router = Router(prefix="/spares", tags=["spares"])
+stocktakes = Router(prefix="/warehouses/{code}/stocktakes", tags=["spares"])
 
 
 Filters = Annotated[stock.SpareFilter, Depends(query_filters(stock.SpareFilter))]
