@@ -18,16 +18,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
-import redis.asyncio as aioredis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from models import Movement, Part, SpareUnit, Warehouse
 from models.events import SpareChange
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger("inventory.events")
 
@@ -42,6 +43,8 @@ class _Publisher:
     client: redis.Redis = field(init=False)
 
     def __post_init__(self) -> None:
+        import redis  # ~20 MB resident: loaded only when a Redis is configured
+
         self.client = redis.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
 
 
@@ -123,6 +126,8 @@ def _publish(session: Session) -> None:
     publisher = _publisher
     if publisher is None or not changes:
         return
+    import redis
+
     try:
         with publisher.client.pipeline(transaction=False) as pipe:
             for change in changes:
@@ -142,6 +147,8 @@ async def changes(part_number: str) -> AsyncIterator[SpareChange]:
     """Committed changes of `part_number`'s units from now on (until the caller stops)."""
     if _publisher is None:
         return
+    import redis.asyncio as aioredis
+
     client = aioredis.Redis.from_url(_publisher.url)
     pubsub = client.pubsub()
     try:

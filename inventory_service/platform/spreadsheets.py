@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
-import xlsxwriter
+if TYPE_CHECKING:
+    import xlsxwriter
+
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 WORKBOOK_OPTIONS: Final = {
@@ -67,5 +69,7 @@ def workbook(buffer: io.BytesIO, *, constant_memory: bool = False) -> xlsxwriter
     next one starts (rows must then be written top to bottom), so a large sheet costs no more
     memory than a small one.
     """
+    import xlsxwriter  # ~10 MB resident: loaded by the first workbook, not at every start
+
     mode = {"constant_memory": True} if constant_memory else {"in_memory": True}
     return xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS | mode)
