@@ -22,12 +22,12 @@ Rules that always hold here:
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Final
 
+import numpy as np
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
@@ -37,7 +37,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.considered import AVAILABLE
-from inventory_service.reach.geo import sphere_radius_bounds, unit_vector
+from inventory_service.reach.geo import radius_bounds, unit_vector
 from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
 from inventory_service.reach.part_sets import part_set
 from inventory_service.reach.reachability import deadline_or_default
@@ -94,12 +94,19 @@ class Coverage:
 
 class _Bander:
     """ETAs of every warehouse for one site: cheap where the bracket of the geodesic lies inside
-    one band, exact (resolved lazily, only when it could decide an answer) at band edges."""
+    one band, exact (resolved lazily, only when it could decide an answer) at band edges.
+
+    The brackets of all warehouses are computed at once (numpy, element by element in the same
+    order of operations as `geo.distance_bounds_km`, so the same floats), the ETAs read from a
+    table by each warehouse's bisect position."""
 
     def __init__(self, stops: list[Stop]) -> None:
         cfg = get_settings()
         self.stops = stops
-        self.vectors = [unit_vector(s.lat, s.lon) for s in stops]
+        vectors = np.array([unit_vector(s.lat, s.lon) for s in stops], dtype=np.float64)
+        self.x, self.y, self.z = (
+            np.ascontiguousarray(vectors.reshape(-1, 3)[:, k]) for k in range(3)
+        )
         self.hubs = [i for i, s in enumerate(stops) if s.is_hub]
         # Edges farthest first; bisect position 2k is surely inside edge k (band k), an odd
         # position straddles an edge. Each warehouse's ETA per position, optimistic when odd.
@@ -108,21 +115,26 @@ class _Bander:
         bands: list[int | None] = [None]
         for _, minutes in edges:
             bands += [minutes, minutes]
-        self.table: list[list[int]] = [
-            [NEVER if b is None else s.handling_minutes + b for b in bands] for s in stops
-        ]
+        self.table = np.array(
+            [[NEVER if b is None else s.handling_minutes + b for b in bands] for s in stops],
+            dtype=np.int64,
+        ).reshape(len(stops), len(bands))
+        self.rows = np.arange(len(stops))
 
     def etas(self, site: SitePoint) -> tuple[list[int], list[int]]:
         """Per warehouse index: ETA (`NEVER` beyond the last band; optimistic where the
         position is odd: pending), and the bisect positions (even once settled)."""
-        low, high = sphere_radius_bounds(site.lat)
+        # Rounding the latitude moves it by at most 0.005°, inside the bounds' 0.1° margin.
+        low, high = radius_bounds(round(site.lat, 2))
         thresholds: list[float] = []
         for km in self.edges:
             # dot ≥ cos(km/high) ⇒ surely within km; dot < cos(km/low) ⇒ surely beyond.
             thresholds += [math.cos(min(km / low, math.pi)), math.cos(min(km / high, math.pi))]
         sx, sy, sz = unit_vector(site.lat, site.lon)
-        pos = [bisect_right(thresholds, sx * x + sy * y + sz * z) for x, y, z in self.vectors]
-        etas = [row[p] for row, p in zip(self.table, pos, strict=True)]
+        dots = sx * self.x + sy * self.y + sz * self.z
+        found = np.searchsorted(np.array(thresholds), dots, side="right")
+        etas: list[int] = self.table[self.rows, found].tolist()
+        pos: list[int] = found.tolist()
         for i in self.hubs:
             etas[i] = self.resolve(site, i)
             pos[i] = 0
@@ -135,7 +147,8 @@ class _Bander:
 
 def _ranked(etas: list[int]) -> list[int]:
     """Warehouse indexes by ETA, then index (codes are sorted, so: by code)."""
-    return sorted(range(len(etas)), key=etas.__getitem__)
+    ranked: list[int] = np.argsort(np.array(etas, dtype=np.int64), kind="stable").tolist()
+    return ranked
 
 
 def _sites(

@@ -61,7 +61,8 @@ def sphere_radius_bounds(lat: float, *, reach_km: float = 600.0) -> tuple[float,
 
 
 @lru_cache(maxsize=4096)
-def _radius_bounds_cached(lat: float) -> tuple[float, float]:
+def radius_bounds(lat: float) -> tuple[float, float]:
+    """`sphere_radius_bounds`, cached (callers round the latitude to 0.01°: inside its margin)."""
     return sphere_radius_bounds(lat)
 
 
@@ -71,6 +72,6 @@ def distance_bounds_km(lat1: float, lon1: float, lat2: float, lon2: float) -> tu
     x2, y2, z2 = unit_vector(lat2, lon2)
     dot = max(-1.0, min(1.0, x1 * x2 + y1 * y2 + z1 * z2))
     theta = math.acos(dot)
-    low, high = _radius_bounds_cached(round(lat1, 2))
+    low, high = radius_bounds(round(lat1, 2))
     # acos near 1 loses ~1e-8 rad (under 0.1 m): 1 m absolute margin on both ends.
     return max(0.0, low * theta - 0.001), high * theta + 0.001

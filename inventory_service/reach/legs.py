@@ -38,9 +38,9 @@ from sqlmodel import Session, col, func
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach.bands import band_minutes
 from inventory_service.reach.geo import (
-    _radius_bounds_cached,
     distance_bounds_km,
     distance_km,
+    radius_bounds,
     unit_vector,
 )
 from models import Site, Warehouse
@@ -277,7 +277,7 @@ class SiteLegs:
         sx, sy, sz = unit_vector(lat, lon)
         dot = np.clip(stops.vectors @ np.array([sx, sy, sz]), -1.0, 1.0)
         theta = np.arccos(dot)
-        r_low, r_high = _radius_bounds_cached(round(lat, 2))
+        r_low, r_high = radius_bounds(round(lat, 2))
         self.low_km: FloatArray = np.maximum(0.0, r_low * theta - 0.001)
         high_km = r_high * theta + 0.001
         self.exact_km: FloatArray = np.full(n, np.nan)
