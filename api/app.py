@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Final
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +26,7 @@ from api.rest import (
     reports,
     spares,
 )
-from api.routing import Router, include
+from api.routing import include
 from inventory_service import __version__, startup
 from inventory_service.platform import events
 from inventory_service.platform.db import Database, get_database
@@ -44,23 +45,24 @@ Authenticate with `Authorization: Bearer <token>` (tokens come from
 """
 
 
-def api_router() -> Router:
-    """Every REST resource under /api/v1."""
-    router = Router(prefix=API_PREFIX, at_root=True)
-    include(router, customers.router)
-    include(router, places.sites)
-    include(router, places.warehouses)
-    include(router, parts.router)
-    include(router, devices.router)
-    include(router, repairs.router)
-    include(router, spares.router)
-    include(router, spares.stocktakes)
-    include(router, reports.router)
-    include(router, reachability.router)
-    include(router, lifecycle.reservation_router)
-    include(router, lifecycle.replacement_router)
-    include(router, lifecycle.loan_router)
-    return router
+# Every REST resource under /api/v1, in the order of the OpenAPI document. Each is included in
+# the app itself (not under one /api/v1 router): FastAPI walks an included router's routes once
+# to match a request and again to handle it, so one level less is one walk less per request.
+API_ROUTERS: Final = (
+    customers.router,
+    places.sites,
+    places.warehouses,
+    parts.router,
+    devices.router,
+    repairs.router,
+    spares.router,
+    spares.stocktakes,
+    reports.router,
+    reachability.router,
+    lifecycle.reservation_router,
+    lifecycle.replacement_router,
+    lifecycle.loan_router,
+)
 
 
 def create_app(*, database: Database | None = None, cfg: Settings | None = None) -> FastAPI:
@@ -105,14 +107,16 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
     web.install_docs(app)
     console.install(app)
     include(app, health.router)
-    include(app, api_router())
-    openapi.declare_errors(app)
     if cfg.benchmark_endpoints:
-
+        # Beside the operations routes (/healthz, /metrics): found after the same walk as they
+        # are (BENCHMARKS.md), before the REST resources.
         @app.get("/bench/ceiling", include_in_schema=False)
         async def ceiling() -> dict[str, str]:
             return {"status": "ok"}
 
+    for router in API_ROUTERS:
+        include(app, router, prefix=API_PREFIX)
+    openapi.declare_errors(app)
     app.add_middleware(RequestGuard, max_body=int(cfg.max_body_mb * 1024 * 1024))
     app.add_middleware(RefuseNul)
     app.add_middleware(

@@ -26,9 +26,11 @@ from starlette.types import Scope
 
 class Pruned:
     """Mixin for an APIRouter: every path it serves starts with one of `path_starts` (empty
-    until `include` sets it: nothing is skipped)."""
+    until `include` sets it: nothing is skipped). `full_prefix` is where its paths start,
+    parameters included (None until included somewhere known)."""
 
     path_starts: tuple[str, ...] = ()
+    full_prefix: str | None = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if self.path_starts and not get_route_path(scope).startswith(self.path_starts):
@@ -38,29 +40,25 @@ class Pruned:
 
 
 class Router(Pruned, APIRouter):
-    """The service's APIRouter; `at_root`: it will be included at the app's root with no
-    further prefix, so the routers it includes know where their paths start before it is."""
-
-    def __init__(self, *args: Any, at_root: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if at_root:
-            self.path_starts = (_literal(self.prefix),)
+    """The service's APIRouter."""
 
 
 def include(
     parent: FastAPI | APIRouter, child: APIRouter, *, prefix: str = "", **options: Any
 ) -> None:
     """`parent.include_router(child, prefix=prefix, **options)`, telling `child` where its
-    paths start: its full prefix, or for a router without one, each of its routes' paths."""
-    if isinstance(child, Pruned):
-        starts = getattr(parent, "path_starts", ("",))
-        base = (starts[0] if len(starts) == 1 else "") + prefix
+    paths start: its full prefix, or for a router without one, each of its routes' paths.
+    Under a parent whose own place is unknown, the child skips nothing."""
+    base = "" if isinstance(parent, FastAPI) else getattr(parent, "full_prefix", None)
+    if isinstance(child, Pruned) and base is not None:
+        child.full_prefix = base + prefix + child.prefix
+        paths = [getattr(route, "path", None) for route in child.routes]
         if child.prefix:
-            child.path_starts = (_literal(base + child.prefix),)
-        else:
-            paths = [getattr(route, "path", None) for route in child.routes]
-            if all(isinstance(path, str) for path in paths):
-                child.path_starts = tuple(dict.fromkeys(_literal(base + str(p)) for p in paths))
+            child.path_starts = (_literal(child.full_prefix),)
+        elif paths and all(isinstance(path, str) for path in paths):
+            child.path_starts = tuple(
+                dict.fromkeys(_literal(base + prefix + str(p)) for p in paths)
+            )
     parent.include_router(child, prefix=prefix, **options)
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Match
@@ -90,7 +91,7 @@ def _pruned_routers(app: object) -> list[Pruned]:
 def test_every_router_of_the_app_skips_what_it_cannot_serve() -> None:
     app = create_app()
     starts = {tuple(router.path_starts) for router in _pruned_routers(app)}
-    assert ("/api/v1",) in starts
+    assert ("/api/v1/devices",) in starts
     assert ("/graphql",) in starts
     assert ("/api/v1/warehouses/",) in starts  # stops at the stocktakes' {code}
     assert ("/healthz", "/readyz", "/metrics") in starts
@@ -98,14 +99,30 @@ def test_every_router_of_the_app_skips_what_it_cannot_serve() -> None:
 
 
 def test_a_router_answers_none_outside_its_start_and_asks_fastapi_inside() -> None:
-    parent = Router(prefix="/api/v1", at_root=True)
+    parent = FastAPI()
     child = Router(prefix="/things")
 
     @child.get("/{thing_id}")
     def thing(thing_id: int) -> int:
         return thing_id
 
-    include(parent, child)
+    include(parent, child, prefix="/api/v1")
     assert child.path_starts == ("/api/v1/things",)
     outside = {"type": "http", "method": "GET", "path": "/api/v1/other/1", "root_path": ""}
     assert child.matches(outside) == (Match.NONE, {})
+
+
+def test_a_router_under_a_parameter_or_an_unknown_parent_is_placed_right() -> None:
+    app = FastAPI()
+    parent = Router(prefix="/warehouses/{code}")
+    child = Router(prefix="/stocktakes")
+    orphan = Router(prefix="/x")
+    loose = Router(prefix="/y")
+    include(parent, orphan)  # the parent's own place is not known yet
+    include(app, parent, prefix="/api/v1")
+    include(parent, child)
+    include(loose, Router(prefix="/z"))
+    assert parent.path_starts == ("/api/v1/warehouses/",)
+    assert child.full_prefix == "/api/v1/warehouses/{code}/stocktakes"
+    assert child.path_starts == ("/api/v1/warehouses/",)
+    assert orphan.path_starts == ()
