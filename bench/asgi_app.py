@@ -3,6 +3,8 @@ bare ceiling app against the service's `/bench/ceiling` (all middleware, the who
 
     .venv/bin/python bench/asgi_app.py            # both, best of 5 rounds of 3,000 requests
     .venv/bin/python bench/asgi_app.py --profile  # cProfile of the service's answer
+    .venv/bin/python bench/asgi_app.py --serials postgresql+psycopg://postgres@127.0.0.1:5432/bench_perf
+        # GET /api/v1/devices?serial= for random serials of that database, with a token
 
 The process's own CPU time is counted, so the figures hold on a loaded machine; what uvicorn
 and wrk cost is the same for both apps and is left out (the wrk runs of `run_all.py` have it).
@@ -23,9 +25,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+# The settings `inventory-service serve` runs under in every benchmark (bench/harness.py).
 os.environ.update(
     INVENTORY_BENCHMARK_ENDPOINTS="true",
     INVENTORY_LOG_LEVEL="WARNING",
+    INVENTORY_AUTH_CACHE_SECONDS="60",
+    INVENTORY_EXPIRY_SWEEP_SECONDS="0",
     INVENTORY_ENVIRONMENT="production",
     INVENTORY_DATABASE_URL=os.environ.get(
         "INVENTORY_DATABASE_URL",
@@ -34,7 +39,7 @@ os.environ.update(
 )
 
 
-def scope(path: str) -> dict[str, Any]:
+def scope(path: str, query: str = "", token: str = "") -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -43,16 +48,16 @@ def scope(path: str) -> dict[str, Any]:
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
         "state": {},
     }
 
 
-async def answer(app: Any, path: str) -> int:
+async def answer(app: Any, path: str, query: str = "", token: str = "") -> int:
     status = 0
 
     async def receive() -> dict[str, Any]:
@@ -62,7 +67,7 @@ async def answer(app: Any, path: str) -> int:
         nonlocal status
         status = message.get("status", status)
 
-    await app(scope(path), receive, send)
+    await app(scope(path, query, token), receive, send)
     return status
 
 
@@ -78,11 +83,41 @@ async def cpu_per_request(app: Any, path: str, *, rounds: int = 5, n: int = 3000
     return best
 
 
+async def serial_lookups(url: str, n: int = 600) -> tuple[float, float]:
+    """ms of process CPU and of wall time per `GET /api/v1/devices?serial=` answer."""
+    from sqlalchemy import text
+
+    from api.app import create_app
+    from inventory_service import startup
+    from inventory_service.platform import auth
+    from inventory_service.platform.db import Database
+    from models import Role
+
+    db = Database(url)
+    with db.transaction() as session:
+        token = auth.create_token(session, role=Role.DISPATCHER, name="asgi-bench").token
+        serials = session.execute(text("SELECT serial FROM device ORDER BY random() LIMIT 500"))
+        queries = [f"serial={serial}" for serial in serials.scalars()]
+    app = create_app(database=db)
+    startup.refresh_places(db)  # what the app's lifespan does when it is served
+    for query in queries[:20]:
+        assert await answer(app, "/api/v1/devices", query, token) == 200
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(n):
+        await answer(app, "/api/v1/devices", queries[i % len(queries)], token)
+    return (time.process_time() - cpu) / n * 1e3, (time.perf_counter() - wall) / n * 1e3
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--serials", metavar="DATABASE_URL")
     args = parser.parse_args()
-    from ceiling import app as bare  # type: ignore[import-not-found]
+    if args.serials:
+        cpu, wall = asyncio.run(serial_lookups(args.serials))
+        print(f"GET /api/v1/devices?serial=: {cpu:.2f} ms CPU, {wall:.2f} ms wall per answer")
+        return
+    from ceiling import app as bare
 
     from api.app import create_app
 
