@@ -12,13 +12,15 @@ from strawberry.types import Info
 from api.graphql import types as t
 from api.graphql.context import Context, idempotent_write, may
 from api.surface import graphql_error
-from inventory_service.lifecycle import repairs, replacements, reservations
+from inventory_service.lifecycle import loans, repairs, replacements, reservations
 from inventory_service.platform.errors import ValidationFailed
 from inventory_service.policy import Operation
 from inventory_service.warehouse import catalogue, stock
 from models import bounds
 from models.part import AlternateCreate, PartRead
 from models.reservation import (
+    LoanCreate,
+    LoanRead,
     RepairCreate,
     RepairOutcome,
     RepairRead,
@@ -143,6 +145,39 @@ class Mutation:
             return replacements.reads(session, [row])[0]
 
         return t.Replacement.from_pydantic(await ctx.write(work, _int(id)))
+
+    @strawberry.mutation(
+        description=(
+            "Lend a standby of the same vendor and model to the site where the replaced device "
+            "stands (`POST /loans`); it stands at that site until it is returned."
+        ),
+        permission_classes=may(Operation.LEND),
+    )
+    async def lend_standby(self, info: Ctx, input: t.LoanInput) -> t.Loan:
+        ctx = info.context
+        actor = ctx.caller
+        raw = strawberry.asdict(input)
+        raw["standby_device_id"] = _int(input.standby_device_id)
+        raw["replaces_device_id"] = _int(input.replaces_device_id)
+        data = parse(LoanCreate, raw)
+
+        def work(session: Session) -> LoanRead:
+            return loans.reads(session, [loans.lend(session, actor=actor, data=data)])[0]
+
+        return t.convert(t.Loan, await ctx.write(work))
+
+    @strawberry.mutation(
+        description="The standby goes back to its pool site (`POST /loans/{id}/return`).",
+        permission_classes=may(Operation.LEND),
+    )
+    async def return_loan(self, info: Ctx, id: strawberry.ID) -> t.Loan:
+        ctx = info.context
+        actor = ctx.caller
+
+        def work(session: Session, loan_id: int) -> LoanRead:
+            return loans.reads(session, [loans.give_back(session, actor=actor, loan_id=loan_id)])[0]
+
+        return t.convert(t.Loan, await ctx.write(work, _int(id)))
 
     @strawberry.mutation(
         description="Send a faulty unit to its vendor (faulty → at_repair).",

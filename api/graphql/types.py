@@ -377,6 +377,15 @@ class ReserveInput:
     require_within_deadline: bool = True
 
 
+@strawberry.input(description="What `POST /loans` takes.")
+class LoanInput:
+    standby_device_id: strawberry.ID
+    site_code: str
+    replaces_device_id: strawberry.ID
+    ticket: str
+    due_at: datetime | None = None
+
+
 @strawberry.input(description="What `POST /replacements` takes.")
 class ReplacementInput:
     reservation_id: strawberry.ID

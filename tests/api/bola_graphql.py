@@ -204,4 +204,22 @@ def _writes(w: World) -> list[Field]:
             Kind.WRITE,
             f'mutation {{ receiveRepair(id: "{w.repair}", outcome: "scrapped") {{ id }} }}',
         ),
+        Field(
+            "lendStandby",
+            Kind.WRITE,
+            "mutation($input: LoanInput!) { lendStandby(input: $input) { id } }",
+            {
+                "input": {
+                    "standbyDeviceId": str(w.loan_standby),
+                    "siteCode": SITE_B,
+                    "replacesDeviceId": str(w.loan_replaces),
+                    "ticket": "T-X",
+                }
+            },
+        ),
+        Field(
+            "returnLoan",
+            Kind.WRITE,
+            f'mutation {{ returnLoan(id: "{w.loan}") {{ id }} }}',
+        ),
     ]

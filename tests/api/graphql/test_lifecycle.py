@@ -360,3 +360,63 @@ def test_a_refused_mutation_is_stored_and_replayed_as_rest_stores_it(
     # The same status and error body a REST refusal stores (not a blanket 409).
     assert record.status_code == 422
     assert json.loads(record.response)["error"]["code"] == "validation_error"
+
+
+LOAN_FIELDS = (
+    "id standbyDeviceId replacesDeviceId siteCode ticket status dueAt lentAt returnedAt overdue"
+)
+
+
+def test_the_loan_mutations_answer_as_rest(
+    stocked: Database,
+    client: TestClient,
+    gql: GQL,
+    admin: dict[str, str],
+    headers_for: TokenFactory,
+) -> None:
+    devices = {d["serial"]: d["id"] for d in rest(client, "/devices", admin)["items"]}
+    dispatcher = headers_for("dispatcher")
+    lend = f"""mutation($input: LoanInput!) {{ lendStandby(input: $input) {{ {LOAN_FIELDS} }} }}"""
+    loan_input = {
+        "standbyDeviceId": str(devices["STANDBY-1"]),
+        "siteCode": "SY-01",
+        "replacesDeviceId": str(devices["DEV-1"]),
+        "ticket": "INC-7",
+        "dueAt": "2026-12-24T08:00:00+08:00",
+    }
+    # Not where the replaced device stands: 422 naming site_code, and nothing lent.
+    elsewhere = gql(lend, dispatcher, input=loan_input | {"siteCode": "DL-01"})
+    assert elsewhere["errors"][0]["extensions"]["code"] == "validation_error"
+    assert "site_code" in json.dumps(elsewhere["errors"][0]["extensions"])
+    assert rest(client, f"/devices/{devices['STANDBY-1']}", admin)["status"] == "standby"
+    lent = gql(lend, dispatcher, input=loan_input)
+    assert "errors" not in lent, lent
+    loan = lent["data"]["lendStandby"]
+    as_rest = rest(client, f"/loans/{loan['id']}", dispatcher)
+    assert dropnull(normalise(loan)) == dropnull(normalise(as_rest))
+    assert (loan["status"], loan["siteCode"]) == ("OUT", "SY-01")
+    assert rest(client, f"/devices/{devices['STANDBY-1']}", admin)["status"] == "on_loan"
+
+    # The same refusals as REST: on loan already (409); a customer reads loans, never lends.
+    again = gql(lend, dispatcher, input=loan_input)
+    assert again["errors"][0]["extensions"]["code"] == "illegal_transition"
+    elsewhere = gql(lend, dispatcher, input=loan_input | {"siteCode": "DL-01"})
+    assert elsewhere["errors"][0]["extensions"]["code"] in {
+        "validation_error",
+        "illegal_transition",
+    }
+    customer = headers_for("customer", customer="LNXX")
+    refused = gql(lend, customer, input=loan_input)
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+
+    back = f'mutation {{ returnLoan(id: "{loan["id"]}") {{ {LOAN_FIELDS} }} }}'
+    returned = gql(back, dispatcher)["data"]["returnLoan"]
+    assert returned["status"] == "RETURNED"
+    assert dropnull(normalise(returned)) == dropnull(
+        normalise(rest(client, f"/loans/{loan['id']}", dispatcher))
+    )
+    assert rest(client, f"/devices/{devices['STANDBY-1']}", admin)["status"] == "standby"
+    twice = gql(back, dispatcher)
+    assert twice["errors"][0]["extensions"]["code"] == "illegal_transition"
+    unknown = gql('mutation { returnLoan(id: "99999") { id } }', dispatcher)
+    assert unknown["errors"][0]["extensions"]["code"] == "not_found"
