@@ -162,7 +162,7 @@ def replacement_edits(
     session: SessionDep,
     actor: Staff,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> PageOf[ReplacementEditRead]:
     """Who changed the fault record, when, and each field before and after (staff only)."""
     page = replacements.edits(session, replacement_id=replacement_id, limit=limit, cursor=cursor)

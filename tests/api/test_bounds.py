@@ -418,3 +418,34 @@ def test_every_id_in_a_path_is_bounded_like_a_row_id() -> None:
                 if (schema.get("minimum"), schema.get("maximum")) != (1, bounds.MAX_ID):
                     unbounded.append(f"{method.upper()} {path}: {parameter['name']}")
     assert unbounded == []
+
+
+def test_every_cursor_is_bounded_and_a_long_one_is_422() -> None:
+    """Every `cursor` query parameter is the shared `Cursor`: at most 8 characters of the
+    cursor pattern, declared in the schema (the edits' cursor was a bare string)."""
+    from api.app import create_app
+
+    app = create_app()
+    unbounded = []
+    for path, item in app.openapi()["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query" or parameter["name"] != "cursor":
+                    continue
+                schema = next(
+                    (s for s in parameter["schema"].get("anyOf", []) if s.get("type") == "string"),
+                    parameter["schema"],
+                )
+                if schema.get("maxLength") != 8 or "pattern" not in schema:
+                    unbounded.append(f"{method.upper()} {path}")
+    assert unbounded == []
+
+
+def test_a_cursor_over_its_length_is_422_naming_it(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    answer = client.get(
+        "/api/v1/replacements/1/edits", params={"cursor": "a" * 10_000}, headers=admin
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["field"] == "cursor"
