@@ -47,6 +47,14 @@ def parse(model: type[Any], raw: dict[str, Any]) -> Any:
         raise graphql_error(ValidationFailed("invalid input", details=details)) from None
 
 
+def _raw(input: object, *ids: str) -> dict[str, Any]:
+    """A mutation input as the REST body: its fields, the named `ID` fields as integer ids."""
+    raw: dict[str, Any] = strawberry.asdict(input)
+    for name in ids:
+        raw[name] = _int(raw[name])
+    return raw
+
+
 def _int(value: strawberry.ID | None) -> int | None:
     if value is None:
         return None
@@ -67,9 +75,7 @@ class Mutation:
     ) -> t.Reservation:
         ctx = info.context
         actor = ctx.caller
-        raw = strawberry.asdict(input)
-        raw["device_id"] = _int(input.device_id)
-        raw["spare_id"] = _int(input.spare_id)
+        raw = _raw(input, "device_id", "spare_id")
         data = parse(ReservationCreate, raw)
 
         def work(session: Session) -> Any:
@@ -116,10 +122,7 @@ class Mutation:
     async def record_replacement(self, info: Ctx, input: t.ReplacementInput) -> t.Replacement:
         ctx = info.context
         actor = ctx.caller
-        raw = strawberry.asdict(input)
-        raw["reservation_id"] = _int(input.reservation_id)
-        raw["device_id"] = _int(input.device_id)
-        data = parse(ReplacementCreate, raw)
+        data = parse(ReplacementCreate, _raw(input, "reservation_id", "device_id"))
 
         def work(session: Session) -> ReplacementRead:
             done = replacements.record(session, actor=actor, data=data)
@@ -156,10 +159,7 @@ class Mutation:
     async def lend_standby(self, info: Ctx, input: t.LoanInput) -> t.Loan:
         ctx = info.context
         actor = ctx.caller
-        raw = strawberry.asdict(input)
-        raw["standby_device_id"] = _int(input.standby_device_id)
-        raw["replaces_device_id"] = _int(input.replaces_device_id)
-        data = parse(LoanCreate, raw)
+        data = parse(LoanCreate, _raw(input, "standby_device_id", "replaces_device_id"))
 
         def work(session: Session) -> LoanRead:
             return loans.reads(session, [loans.lend(session, actor=actor, data=data)])[0]
