@@ -32,6 +32,7 @@ def graphql_fields(w: World) -> list[Field]:
         *_stock_and_lifecycle_reads(w),
         *_internal_reads(w),
         *_writes(w),
+        *_loan_writes(w),
         *_catalogue_and_stock_writes(w),
     ]
 
@@ -204,6 +205,11 @@ def _writes(w: World) -> list[Field]:
             Kind.WRITE,
             f'mutation {{ receiveRepair(id: "{w.repair}", outcome: "scrapped") {{ id }} }}',
         ),
+    ]
+
+
+def _loan_writes(w: World) -> list[Field]:
+    return [
         Field(
             "lendStandby",
             Kind.WRITE,
