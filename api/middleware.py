@@ -26,6 +26,7 @@ from inventory_service.platform.logs import request_id_var
 
 access_log = logging.getLogger("inventory.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -154,7 +155,9 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
-            method = scope["method"]
+            # A client may send any token as a method: labels keep to the known ones, so that
+            # the metrics (and their cached children) cannot grow without bound.
+            method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
             self.metrics.observe(method, route, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(

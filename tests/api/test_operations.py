@@ -51,6 +51,15 @@ def test_metrics_count_requests_by_route_template(
     assert "inventory_http_request_duration_seconds_bucket" in body
 
 
+def test_invented_methods_share_one_metrics_label(client: TestClient) -> None:
+    """A client can send any token as a method; the metrics must not grow with each one."""
+    for n in range(40):
+        client.request(f"BOGUS{n}", "/healthz")
+    body = client.get("/metrics").text
+    assert "BOGUS" not in body
+    assert 'method="OTHER"' in body
+
+
 def test_an_unexpected_error_is_masked_and_logged(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
