@@ -165,7 +165,9 @@ def replacement_edits(
     cursor: Cursor = None,
 ) -> PageOf[ReplacementEditRead]:
     """Who changed the fault record, when, and each field before and after (staff only)."""
-    page = replacements.edits(session, replacement_id=replacement_id, limit=limit, cursor=cursor)
+    page = replacements.edits(
+        session, actor=actor, replacement_id=replacement_id, limit=limit, cursor=cursor
+    )
     return PageOf[ReplacementEditRead](items=page.items, next_cursor=page.next_cursor)
 
 

@@ -38,6 +38,7 @@ from inventory_service.platform.auth import Caller
 from inventory_service.platform.errors import NotFound, ValidationFailed
 from inventory_service.platform.pagination import Page, paginate
 from inventory_service.platform.settings import get_settings
+from inventory_service.policy import Operation
 from inventory_service.warehouse import catalogue, stock
 from models import (
     Component,
@@ -351,9 +352,10 @@ def patch(
 
 
 def edits(
-    session: Session, *, replacement_id: int, limit: int, cursor: str | None
+    session: Session, *, actor: Caller, replacement_id: int, limit: int, cursor: str | None
 ) -> Page[ReplacementEditRead]:
     """The history of a replacement's fault record, oldest first (staff only)."""
+    policy.authorize(actor, Operation.READ_INTERNAL)
     if session.get(Replacement, replacement_id) is None:
         raise NotFound(f"replacement {replacement_id} not found")
     stmt = select(ReplacementEdit).where(ReplacementEdit.replacement_id == replacement_id)

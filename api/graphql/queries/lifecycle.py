@@ -63,7 +63,11 @@ class LifecycleQuery:
     ) -> t.Page[t.ReplacementEdit]:
         ctx = info.context
         page = await ctx.run(
-            replacements.edits, replacement_id=int_id(id), limit=limit, cursor=cursor
+            replacements.edits,
+            actor=ctx.caller,
+            replacement_id=int_id(id),
+            limit=limit,
+            cursor=cursor,
         )
         items = [t.convert(t.ReplacementEdit, e) for e in page.items]
         return t.Page(items=items, next_cursor=page.next_cursor)

@@ -9,10 +9,11 @@ from sqlmodel import Session, select
 
 from inventory_service.assets import register
 from inventory_service.lifecycle import replacements
+from inventory_service.platform.auth import Caller
 from inventory_service.platform.db import Database
-from inventory_service.platform.errors import NotFound, ValidationFailed
+from inventory_service.platform.errors import Forbidden, NotFound, ValidationFailed
 from inventory_service.reporting import failures, periods, reports
-from models import Device, DeviceStatus, Replacement, ReplacementEdit
+from models import Device, DeviceStatus, Replacement, ReplacementEdit, Role
 from models.reservation import ReplacementUpdate
 from tests import factories
 
@@ -219,7 +220,7 @@ def test_patch_completes_the_fault_record_and_keeps_the_history(db: Database) ->
         replacements.patch(session, actor=ADMIN, replacement_id=rid, data=second)
         # Nothing changed: no history row.
         replacements.patch(session, actor=ADMIN, replacement_id=rid, data=second)
-        page = replacements.edits(session, replacement_id=rid, limit=50, cursor=None)
+        page = replacements.edits(session, actor=ADMIN, replacement_id=rid, limit=50, cursor=None)
         read = replacements.get(session, actor=ADMIN, replacement_id=rid)
         count = len(session.exec(select(ReplacementEdit)).all())
     assert (read.cause, read.customer_engineer, read.process) == ("电源电容老化", "张工", None)
@@ -230,6 +231,9 @@ def test_patch_completes_the_fault_record_and_keeps_the_history(db: Database) ->
         {"cause": ("电源老化", "电源电容老化")},
     ]
     assert page.items[0].actor == ADMIN.actor
+    customer = Caller(0, "LNXX", Role.CUSTOMER, customer_id=1, customer_code="LNXX")
+    with db.session() as session, pytest.raises(Forbidden):
+        replacements.edits(session, actor=customer, replacement_id=rid, limit=50, cursor=None)
 
 
 def test_remote_support_must_fall_between_report_and_repair(db: Database) -> None:
