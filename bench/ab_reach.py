@@ -34,6 +34,7 @@ reach.harness = harness
 url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
 reach.explain(url)
 reach.time_coverage(url)
+# Written out, not `reach.availability_requests`: the tree under test may predate that helper.
 from inventory_service.platform import auth  # noqa: E402
 from inventory_service.platform.db import Database  # noqa: E402
 

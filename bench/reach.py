@@ -200,10 +200,9 @@ def time_coverage(url: str) -> None:
     )
 
 
-def main() -> None:
-    url = build(sys.argv[1])
-    explain(url)
-    time_coverage(url)
+def availability_requests(url: str) -> tuple[str, list[str]]:
+    """A new dispatcher token on the data set at `url`, and 2,000 availability paths of
+    random site × part (the same 2,000 in every run)."""
     from inventory_service.platform import auth
     from inventory_service.platform.db import Database
 
@@ -217,6 +216,14 @@ def main() -> None:
         f"&part_number=P{rnd.randrange(PARTS):03d}"
         for _ in range(2000)
     ]
+    return token, paths
+
+
+def main() -> None:
+    url = build(sys.argv[1])
+    explain(url)
+    time_coverage(url)
+    token, paths = availability_requests(url)
     headers = {"Authorization": f"Bearer {token}"}
     lua = harness.random_paths_lua(paths, headers=headers)
     clients = int(os.environ.get("BENCH_CLIENTS", "8"))

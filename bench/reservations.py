@@ -13,7 +13,6 @@ reservation has its ledger row. Bounded: 2 × (3 s warm-up + 10 s) per endpoint.
 from __future__ import annotations
 
 import os
-import random
 import sys
 
 from sqlalchemy import create_engine, text
@@ -76,19 +75,7 @@ def check_books(url: str) -> str:
 
 def main() -> None:
     url = reach.build(sys.argv[1])
-    from inventory_service.platform import auth
-    from inventory_service.platform.db import Database
-
-    db = Database(url)
-    with db.transaction() as session:
-        dispatcher = auth.create_token(session, role="dispatcher", name="bench").token
-    db.dispose()
-    rnd = random.Random(1)
-    paths = [
-        f"/api/v1/availability?site_code=S{rnd.randrange(reach.SITES):05d}"
-        f"&part_number=P{rnd.randrange(reach.PARTS):03d}"
-        for _ in range(2000)
-    ]
+    dispatcher, paths = reach.availability_requests(url)
     availability_lua = harness.random_paths_lua(
         paths, headers={"Authorization": f"Bearer {dispatcher}"}
     )
