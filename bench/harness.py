@@ -49,7 +49,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def _running(
+def running(
     args: list[str], env: dict[str, str], health_url: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A server process, bounded: waits ≤ `BENCH_START_SECONDS` (default 240) for `health_url`,
@@ -109,7 +109,7 @@ def serve_process(
     exe = Path(sys.executable).with_name("inventory-service")
     args = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    with _running([*args, "--workers", str(workers)], env, f"{url}/healthz") as proc:
+    with running([*args, "--workers", str(workers)], env, f"{url}/healthz") as proc:
         yield url, proc
 
 
@@ -120,7 +120,7 @@ def serve_ceiling(*, workers: int = 1) -> Iterator[str]:
     port = free_port()
     args = [sys.executable, str(ROOT / "bench" / "ceiling.py"), "--port", str(port)]
     url = f"http://127.0.0.1:{port}/ceiling"
-    with _running([*args, "--workers", str(workers)], dict(os.environ), url):
+    with running([*args, "--workers", str(workers)], dict(os.environ), url):
         yield url
 
 

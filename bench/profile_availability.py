@@ -49,6 +49,7 @@ def main() -> None:
     with profiler:
         run()
     out = Path(__file__).with_name("out") / "availability-profile.txt"
+    out.parent.mkdir(exist_ok=True)  # bench/out/ is not in git
     out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
     print(
         f"{n} answers: {took / n * 1000:.2f} ms each, {cpu / n * 1000:.2f} ms of this process's "
