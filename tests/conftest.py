@@ -18,12 +18,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import models
@@ -293,3 +295,31 @@ def live_server(committed_db: Database) -> Iterator[LiveServer]:
     yield LiveServer(f"http://127.0.0.1:{port}", committed_db)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+class Statements:
+    """Counts the SQL statements sent while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def statements(db: Database) -> Callable[[], AbstractContextManager[Statements]]:
+    """`with statements() as counted:` counts what the database receives (every session)."""
+    assert db._bind is not None
+    engine = db._bind.engine
+
+    @contextmanager
+    def counting() -> Iterator[Statements]:
+        counter = Statements()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting

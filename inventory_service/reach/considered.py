@@ -31,10 +31,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from inventory_service.reach import legs
-from inventory_service.reach.legs import Leg, Reach, site_legs
-from inventory_service.reach.part_sets import PartSet, part_set
+from inventory_service.reach.legs import Leg, Reach
+from inventory_service.reach.part_sets import PartSet
 from inventory_service.warehouse import counts
-from models import Part, Site, SpareUnit, UnitStatus
+from models import SpareUnit, UnitStatus
 from models.reachability import REJECTION_REASONS
 
 NOT_CONSIDERED: Final = (UnitStatus.INSTALLED.value, UnitStatus.SCRAPPED.value)
@@ -77,10 +77,9 @@ class Plan:
     rejected_counts: dict[str, int]
 
 
-def plan(session: Session, site: Site, part: Part, deadline: int) -> Plan:
-    parts = part_set(session, part)
+def plan(session: Session, site_legs_: legs.SiteLegs, parts: PartSet, deadline: int) -> Plan:
+    """The counts of the units considered for (site, P) by reason and by warehouse."""
     groups = counts.grouped(session, sorted(parts.numbers), skip=NOT_CONSIDERED)
-    site_legs_ = site_legs(session, site)
     stops = site_legs_.stops
     wpos = stops.positions(groups[:, 0])
     pids, genuine, available, units = groups[:, 1], groups[:, 2], groups[:, 3], groups[:, 4]

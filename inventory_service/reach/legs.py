@@ -10,7 +10,8 @@ Rules that always hold here:
 - Single legs (`leg`) are cached per process keyed by their whole input (coordinates,
   override, handling minutes, band table), so they are never stale; the warehouse table
   (`load_stops`, `load_stop_table`) is kept while a one-row fingerprint of it is unchanged,
-  checked on every call (so a warehouse written on another replica is seen at once).
+  checked on every call (so a warehouse written on another replica is seen at once);
+  `find_site` reads the fingerprint in the same statement as the site it looks up.
 - `Stops` is the warehouse table as arrays (ids, codes, coordinates, unit vectors, handling
   minutes, hub flags). `SiteLegs` holds, per warehouse position, the band index and ETA
   decided from a bracket of the geodesic (`geo.distance_bounds_km`, vectorised) wherever the
@@ -28,10 +29,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import Select, Subquery, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
@@ -133,25 +135,34 @@ _stops_cache: tuple[tuple[object, ...], dict[int, Stop]] | None = None
 _stops_lock = threading.Lock()
 
 
-def _stops_version(session: Session) -> tuple[object, ...]:
+_FINGERPRINT_WIDTH: Final = 7
+
+
+@lru_cache(maxsize=4)
+def _fingerprint(dialect: str) -> Subquery:
     """A cheap fingerprint of the warehouse table (one row): it changes with any warehouse."""
     codes = (
         func.group_concat(Warehouse.code)
-        if session.get_bind().dialect.name == "sqlite"
+        if dialect == "sqlite"
         else func.string_agg(Warehouse.code, ",")
     )
-    row = session.execute(
-        sa_select(
-            func.count(),
-            func.max(Warehouse.id),
-            func.sum(Warehouse.handling_minutes),
-            func.sum(Warehouse.lat),
-            func.sum(Warehouse.lon),
-            func.sum(Warehouse.hub_distance_km),
-            codes,
-        )
-    ).one()
-    return tuple(row)
+    return sa_select(
+        func.count(),
+        func.max(Warehouse.id),
+        func.sum(Warehouse.handling_minutes),
+        func.sum(Warehouse.lat),
+        func.sum(Warehouse.lon),
+        func.sum(Warehouse.hub_distance_km),
+        codes,
+    ).subquery("warehouses")
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _stops_version(session: Session) -> tuple[object, ...]:
+    return tuple(session.execute(sa_select(_fingerprint(_dialect(session)))).one())
 
 
 _STOP_COLUMNS: Final = sa_select(
@@ -360,8 +371,11 @@ _table_cache: Stops | None = None
 
 def load_stop_table(session: Session) -> Stops:
     """Every warehouse as arrays; rebuilt only when the table's fingerprint changes."""
+    return _stop_table(session, _stops_version(session))
+
+
+def _stop_table(session: Session, version: tuple[object, ...]) -> Stops:
     global _table_cache
-    version = _stops_version(session)
     cached = _table_cache
     if cached is not None and cached.version == version:
         return cached
@@ -378,3 +392,43 @@ def load_stop_table(session: Session) -> Stops:
 def site_legs(session: Session, site: Site) -> SiteLegs:
     """Band, ETA and distance of every warehouse for the site (cached per site content)."""
     return for_site(site.lat, site.lon, site.hub_distance_km, load_stop_table(session))
+
+
+@dataclass(frozen=True, slots=True)
+class FoundSite:
+    """A site found by its code, with the legs of every warehouse for it."""
+
+    code: str
+    customer_id: int
+    legs: SiteLegs
+
+
+@lru_cache(maxsize=4)
+def _site_with_fingerprint(dialect: str) -> Select[*tuple[Any, ...]]:
+    fingerprint = _fingerprint(dialect)
+    return (
+        sa_select(
+            fingerprint,
+            col(Site.code),
+            col(Site.customer_id),
+            col(Site.lat),
+            col(Site.lon),
+            col(Site.hub_distance_km),
+        )
+        .select_from(fingerprint)
+        .outerjoin(Site, col(Site.code) == bindparam("code"))
+    )
+
+
+def find_site(session: Session, code: str) -> FoundSite | None:
+    """The site with this code and its legs (None: no such site), in one statement with the
+    warehouse table's fingerprint: an answer's first round trip, not two."""
+    row = session.execute(_site_with_fingerprint(_dialect(session)), {"code": code}).one()
+    version, (site_code, customer_id, lat, lon, hub_km) = (
+        tuple(row[:_FINGERPRINT_WIDTH]),
+        row[_FINGERPRINT_WIDTH:],
+    )
+    if site_code is None:
+        return None
+    stops = _stop_table(session, version)
+    return FoundSite(site_code, customer_id, for_site(lat, lon, hub_km, stops))

@@ -48,7 +48,7 @@ from inventory_service.platform.pagination import DEFAULT_LIMIT, check_limit
 from inventory_service.platform.settings import get_settings
 from inventory_service.reach import considered, legs
 from inventory_service.reach.legs import Leg, site_legs
-from inventory_service.reach.part_sets import part_set
+from inventory_service.reach.part_sets import PartSet, part_set, part_set_by_number
 from inventory_service.warehouse import catalogue
 from models import Component, Device, Part, Site, SpareUnit
 from models.reachability import AvailabilityRead, CandidateRead, RejectedRead
@@ -185,17 +185,18 @@ def _rejected(session: Session, plan: considered.Plan, limit: int) -> list[Rejec
 
 def _answer(
     session: Session,
-    site: Site,
-    part: Part,
+    site_code: str,
+    site_legs_: legs.SiteLegs,
+    parts: PartSet,
     deadline: int,
     limit: int,
     device: AskedDevice | None = None,
 ) -> AvailabilityRead:
-    plan = considered.plan(session, site, part, deadline)
+    plan = considered.plan(session, site_legs_, parts, deadline)
     candidates = _candidates(session, plan, limit, device)
     return AvailabilityRead(
-        site_code=site.code,
-        part_number=part.part_number,
+        site_code=site_code,
+        part_number=parts.numbers[parts.exact_id],
         deadline_minutes=deadline,
         reachable=plan.candidate_count > 0,
         best=candidates[0] if candidates else None,
@@ -204,6 +205,24 @@ def _answer(
         candidate_count=plan.candidate_count,
         rejected_counts=plan.rejected_counts,
     )
+
+
+def _site_and_part(
+    session: Session, actor: Caller, site_code: str, part_number: str
+) -> tuple[legs.FoundSite, PartSet]:
+    """The site (if the caller may see it) with its legs, and P's pool: two statements."""
+    site = legs.find_site(session, site_code)
+    if site is None or not policy.owns(actor, site.customer_id):
+        raise NotFound(f"site {site_code!r} not found")
+    parts = part_set_by_number(session, part_number)
+    if parts is None:
+        raise NotFound(f"part {part_number!r} not found")
+    if actor.is_customer and parts.exact_id not in catalogue.customer_part_ids(
+        session, customer_id=actor.customer_id
+    ):
+        # As on /spares: a part outside the customer's spares scope does not exist for it.
+        raise NotFound(f"part {part_number!r} not found")
+    return site, parts
 
 
 def availability(
@@ -244,23 +263,23 @@ def availability(
         raise ValidationFailed("say which site and part", details=problems)
     deadline = deadline_or_default(deadline_minutes)
     check_limit(limit)
-    device = None
     if device_id is not None and slot is not None:
         site, part, device_firmware = resolve_device_slot(
             session, actor=actor, device_id=device_id, slot=slot
         )
-        device = AskedDevice(device_firmware)
-    else:
-        assert site_code is not None
-        assert part_number is not None
-        site = resolve_site(session, actor=actor, site_code=site_code)
-        part = resolve_part(session, part_number=part_number)
-        if actor.is_customer and part.id not in catalogue.customer_part_ids(
-            session, customer_id=actor.customer_id
-        ):
-            # As on /spares: a part outside the customer's spares scope does not exist for it.
-            raise NotFound(f"part {part_number!r} not found")
-    return _answer(session, site, part, deadline, limit, device)
+        return _answer(
+            session,
+            site.code,
+            site_legs(session, site),
+            part_set(session, part),
+            deadline,
+            limit,
+            AskedDevice(device_firmware),
+        )
+    assert site_code is not None
+    assert part_number is not None
+    found, parts = _site_and_part(session, actor, site_code, part_number)
+    return _answer(session, found.code, found.legs, parts, deadline, limit)
 
 
 def candidate_spare_ids(

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
-
-from inventory_service.platform.db import Database
 
 
 class GQL(Protocol):
@@ -104,31 +99,3 @@ def fields_of_rows(rows: list[dict[str, Any]]) -> str:
             if key not in merged or (not merged[key] and isinstance(value, list | dict) and value):
                 merged[key] = value
     return fields_of(merged)
-
-
-class Statements:
-    """Counts the SQL statements sent while active."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, *args: Any) -> None:
-        self.count += 1
-
-
-@pytest.fixture
-def statements(db: Database) -> Callable[[], AbstractContextManager[Statements]]:
-    """`with statements() as counted:` counts what the database receives (every session)."""
-    assert db._bind is not None
-    engine = db._bind.engine
-
-    @contextmanager
-    def counting() -> Iterator[Statements]:
-        counter = Statements()
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
-
-    return counting

@@ -27,8 +27,7 @@ from inventory_service.platform.db import Database
 from inventory_service.platform.settings import get_settings
 from models.device import ComponentCreate, DeviceCreate
 from tests import factories
-from tests.api.graphql.conftest import Statements
-from tests.conftest import TokenFactory
+from tests.conftest import Statements, TokenFactory
 
 Counting = Callable[[], AbstractContextManager[Statements]]
 BOARD = (

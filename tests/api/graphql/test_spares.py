@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from inventory_service.platform.db import Database
 from tests import factories
-from tests.api.graphql.conftest import GQL, Statements, fields_of, normalise
-from tests.conftest import TokenFactory
+from tests.api.graphql.conftest import GQL, fields_of, normalise
+from tests.conftest import Statements, TokenFactory
 
 API = "/api/v1"
 Counting = Callable[[], AbstractContextManager[Statements]]

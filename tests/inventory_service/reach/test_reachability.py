@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +21,7 @@ from models import Role, SpareUnit, UnitStatus
 from models.part import AlternateCreate
 from models.reachability import AvailabilityRead
 from tests import factories
+from tests.conftest import Statements
 
 HUB = (41.8057, 123.4315)
 CITIES = {
@@ -319,6 +322,24 @@ def test_unknown_site_or_part_is_not_found(liaoning: Database) -> None:
             ask(session, "NOPE")
         with pytest.raises(NotFound):
             ask(session, "SHE-01", part="NOPE")
+
+
+def test_an_answer_by_site_and_part_is_five_statements(
+    liaoning: Database, statements: Callable[[], AbstractContextManager[Statements]]
+) -> None:
+    """Site with the warehouses' fingerprint, the part with its pool, the counts, the
+    candidates shown, the rejected shown: each a round trip on the hot path, none twice."""
+    with liaoning.transaction() as session:
+        factories.warehouse(session, "WH-DL", lat=38.92, lon=121.63, kind="depot")
+        factories.spare(session, "SY-1")
+        factories.spare(session, "DL-1", warehouse_code="WH-DL")
+    with liaoning.session() as session:
+        ask(session, "DAL-01")  # warm: the warehouse table is read once per process
+        with statements() as sent:
+            answer = ask(session, "DAL-01")
+    assert answer.candidate_count == 1
+    assert answer.rejected_counts["too_far"] == 1
+    assert sent.count == 5
 
 
 def test_a_customer_asks_only_about_its_own_sites(liaoning: Database) -> None:
