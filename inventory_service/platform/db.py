@@ -7,16 +7,22 @@ commits it whole or rolls it back whole. Services flush, never commit.
 Every wait is bounded: SQLite's busy timeout, PostgreSQL's connect timeout and lock timeout,
 the pool's checkout timeout. A database that is locked past them or cannot be reached is
 `ServiceUnavailable` (`unavailable()` tells which errors those are), never a hang.
+`integer_rows` reads a statement of integers as one array (on PostgreSQL as one row of arrays).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -190,3 +196,28 @@ def unavailable_as_domain_error() -> Iterator[None]:
         if found is None:
             raise
         raise found from exc
+
+
+@lru_cache(maxsize=64)
+def _as_arrays(stmt: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    rows = stmt.subquery("rows")
+    return sa_select(*(func.array_agg(column) for column in rows.columns))
+
+
+def integer_rows(
+    session: Session, stmt: Select[*tuple[Any, ...]], params: Mapping[str, Any] | None = None
+) -> npt.NDArray[np.int64]:
+    """The rows of a statement whose columns are all integers (or booleans), as one
+    (rows × columns) array. On PostgreSQL the rows come as one row of arrays: thousands of
+    rows cost more to fetch one by one than to aggregate. Module-level statements only (the
+    wrapping is cached by statement)."""
+    width = len(stmt.selected_columns)
+    if session.get_bind().dialect.name == "postgresql":
+        columns = session.execute(_as_arrays(stmt), params).one()
+        if columns[0] is None:  # no rows
+            return np.empty((0, width), dtype=np.int64)
+        return np.array(columns, dtype=np.int64).T.copy()
+    rows = session.execute(stmt, params).all()
+    # Rows are flattened straight into the array (numpy would probe each Row as an object).
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=width * len(rows))
+    return flat.reshape(len(rows), width)

@@ -8,9 +8,13 @@ Rules that always hold here:
 - Work is done per (warehouse, part) and per (site, warehouse), never with a query per pair:
   one query of `spare_count` for the stock, one for the installed parts. Bands are decided from the
   unit-sphere angle with radius bounds that bracket the WGS-84 geodesic
-  (`geo.sphere_radius_bounds`); a pair whose bracket straddles a band edge gets the exact
-  geodesic when it could decide an answer (it would be a pair's best, or a gap site's
-  reach), so edges stay exact and inclusive.
+  (`geo.sphere_radius_bounds`); a pair whose bracket straddles a band edge (~0.8 % of pairs)
+  gets Vincenty's distance (vectorised, within 0.5 mm of the geodesic), and the geodesic
+  itself when Vincenty's lies within `geo.VINCENTY_MARGIN_KM` (1 cm) of an edge, so every
+  band is the geodesic's: edges stay exact and inclusive.
+- Every site's ETAs are one row of a (sites × warehouses) matrix; a pair's best is the
+  smallest ETA among the warehouses that hold a fitting unit, ties to the first warehouse
+  code, looked up among the site's nearest warehouses first.
 - The stocking plan is a greedy set cover, per part number: repeatedly add one unit of the
   gap's exact part at the warehouse that closes the most remaining gaps of that part (ties:
   warehouse code). Greedy is within a factor ln(n) of the fewest additions, not always the
@@ -23,21 +27,27 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Final
+from functools import lru_cache
+from itertools import chain, islice
+from typing import Final, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func
+from sqlmodel import Session, col
 
 from inventory_service import policy
 from inventory_service.assets import places
 from inventory_service.platform.auth import Caller
+from inventory_service.platform.bulk import gc_paused
+from inventory_service.platform.db import integer_rows
 from inventory_service.platform.progress import Progress
 from inventory_service.platform.settings import get_settings
+from inventory_service.reach.bands import band_minutes
 from inventory_service.reach.considered import AVAILABLE
-from inventory_service.reach.geo import radius_bounds, unit_vector
+from inventory_service.reach.geo import VINCENTY_MARGIN_KM, radius_bounds, unit_vector, vincenty_km
 from inventory_service.reach.legs import SitePoint, Stop, leg, load_stops
 from inventory_service.reach.part_sets import part_set
 from inventory_service.reach.reachability import deadline_or_default
@@ -51,10 +61,13 @@ from models.reachability import (
 )
 
 NEVER: Final = 10**9  # the ETA of a warehouse beyond the last band
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
-@dataclass(frozen=True, slots=True)
-class Pair:
+class Pair(NamedTuple):
+    """One site × installed part (a named tuple: a coverage holds ~260,000 of them)."""
+
     site_code: str
     customer_code: str
     part_number: str
@@ -92,11 +105,24 @@ class Coverage:
         return self.covered / len(self.pairs) if self.pairs else 1.0
 
 
-class _Bander:
-    """ETAs of every warehouse for one site: cheap where the bracket of the geodesic lies inside
-    one band, exact (resolved lazily, only when it could decide an answer) at band edges.
+_BLOCK: Final = 1024  # sites per block of the ETA matrix (~4 MB of dot products)
 
-    The brackets of all warehouses are computed at once (numpy, element by element in the same
+
+@lru_cache(maxsize=8192)
+def _thresholds(lat: float, edges: tuple[float, ...]) -> tuple[float, ...]:
+    low, high = radius_bounds(lat)
+    thresholds: list[float] = []
+    for km in edges:
+        # dot ≥ cos(km/high) ⇒ surely within km; dot < cos(km/low) ⇒ surely beyond.
+        thresholds += [math.cos(min(km / low, math.pi)), math.cos(min(km / high, math.pi))]
+    return tuple(thresholds)
+
+
+class _Bander:
+    """ETAs of every warehouse for many sites: cheap where the bracket of the geodesic lies
+    inside one band, settled (`settle`: Vincenty, the geodesic at an edge) where it straddles.
+
+    The brackets are computed a block of sites at a time (numpy, element by element in the same
     order of operations as `geo.distance_bounds_km`, so the same floats), the ETAs read from a
     table by each warehouse's bisect position."""
 
@@ -108,6 +134,8 @@ class _Bander:
             np.ascontiguousarray(vectors.reshape(-1, 3)[:, k]) for k in range(3)
         )
         self.hubs = [i for i, s in enumerate(stops) if s.is_hub]
+        self.lat = np.array([s.lat for s in stops], dtype=np.float64)
+        self.lon = np.array([s.lon for s in stops], dtype=np.float64)
         # Edges farthest first; bisect position 2k is surely inside edge k (band k), an odd
         # position straddles an edge. Each warehouse's ETA per position, optimistic when odd.
         edges = [*reversed(cfg.travel_bands), (cfg.local_radius_km, cfg.local_band_minutes)]
@@ -121,34 +149,55 @@ class _Bander:
         ).reshape(len(stops), len(bands))
         self.rows = np.arange(len(stops))
 
-    def etas(self, site: SitePoint) -> tuple[list[int], list[int]]:
-        """Per warehouse index: ETA (`NEVER` beyond the last band; optimistic where the
-        position is odd: pending), and the bisect positions (even once settled)."""
-        # Rounding the latitude moves it by at most 0.005°, inside the bounds' 0.1° margin.
-        low, high = radius_bounds(round(site.lat, 2))
-        thresholds: list[float] = []
-        for km in self.edges:
-            # dot ≥ cos(km/high) ⇒ surely within km; dot < cos(km/low) ⇒ surely beyond.
-            thresholds += [math.cos(min(km / low, math.pi)), math.cos(min(km / high, math.pi))]
-        sx, sy, sz = unit_vector(site.lat, site.lon)
-        dots = sx * self.x + sy * self.y + sz * self.z
-        found = np.searchsorted(np.array(thresholds), dots, side="right")
-        etas: list[int] = self.table[self.rows, found].tolist()
-        pos: list[int] = found.tolist()
+    def etas(self, sites: list[SitePoint]) -> tuple[IntArray, IntArray]:
+        """Per site (rows) and warehouse index (columns): ETA (`NEVER` beyond the last band;
+        optimistic where the position is odd: pending), and the bisect positions (even once
+        settled). Computed a block of sites at a time."""
+        etas = np.empty((len(sites), len(self.stops)), dtype=np.int64)
+        pos = np.empty((len(sites), len(self.stops)), dtype=np.int64)
+        for start in range(0, len(sites), _BLOCK):
+            block = sites[start : start + _BLOCK]
+            rows = slice(start, start + len(block))
+            vectors = np.array([unit_vector(s.lat, s.lon) for s in block], dtype=np.float64)
+            sx, sy, sz = (vectors[:, k : k + 1] for k in range(3))
+            dots = sx * self.x + sy * self.y + sz * self.z
+            # The bisect position in each site's ascending thresholds (searchsorted, right).
+            thresholds = np.array([self.thresholds(s.lat) for s in block], dtype=np.float64)
+            found = np.zeros(dots.shape, dtype=np.int64)
+            for k in range(thresholds.shape[1]):
+                found += dots >= thresholds[:, k : k + 1]
+            pos[rows] = found
+            etas[rows] = self.table[self.rows, found]
         for i in self.hubs:
-            etas[i] = self.resolve(site, i)
-            pos[i] = 0
+            etas[:, i] = [self.resolve(site, i) for site in sites]
+            pos[:, i] = 0
         return etas, pos
+
+    def thresholds(self, lat: float) -> tuple[float, ...]:
+        """The cosines of the edges' brackets for a site's latitude, ascending."""
+        # Rounding the latitude moves it by at most 0.005°, inside the bounds' 0.1° margin.
+        return _thresholds(round(lat, 2), tuple(self.edges))
+
+    def settle(self, sites: list[SitePoint], etas: IntArray, pos: IntArray) -> None:
+        """Settle every pending (site row, warehouse) of these matrices: the band of Vincenty's
+        distance where it holds with `VINCENTY_MARGIN_KM` on both sides, else the geodesic's."""
+        rows, cols = np.nonzero(pos & 1)
+        if not len(rows):
+            return
+        lat = np.array([s.lat for s in sites], dtype=np.float64)
+        lon = np.array([s.lon for s in sites], dtype=np.float64)
+        km = vincenty_km(self.lat[cols], self.lon[cols], lat[rows], lon[rows])
+        for r, c, d in zip(rows.tolist(), cols.tolist(), km.tolist(), strict=True):
+            band = band_minutes(d - VINCENTY_MARGIN_KM)
+            if band == band_minutes(d + VINCENTY_MARGIN_KM):
+                etas[r, c] = NEVER if band is None else self.stops[c].handling_minutes + band
+            else:
+                etas[r, c] = self.resolve(sites[r], c)
+        pos[rows, cols] = 0
 
     def resolve(self, site: SitePoint, i: int) -> int:
         eta = leg(site, self.stops[i]).eta_minutes
         return NEVER if eta is None else eta
-
-
-def _ranked(etas: list[int]) -> list[int]:
-    """Warehouse indexes by ETA, then index (codes are sorted, so: by code)."""
-    ranked: list[int] = np.argsort(np.array(etas, dtype=np.int64), kind="stable").tolist()
-    return ranked
 
 
 def _sites(
@@ -170,43 +219,57 @@ def _sites(
     return [(sid, SitePoint(code, lat, lon, hub), cust) for sid, code, lat, lon, hub, cust in rows]
 
 
+_INSTALLED: Final = (
+    sa_select(col(Device.site_id), col(Component.part_id))
+    .join(Device, col(Device.id) == col(Component.device_id))
+    .where(col(Device.status) != DeviceStatus.RETIRED.value)
+)
+
+
 def _installed(session: Session, site_ids: set[int]) -> dict[int, dict[int, int]]:
-    """Per site: installed part id → how many (components of devices not retired)."""
-    installed: dict[int, dict[int, int]] = defaultdict(dict)
-    for sid, pid, n in session.execute(
-        sa_select(col(Device.site_id), col(Component.part_id), func.count())
-        .join(Device, col(Device.id) == col(Component.device_id))
-        .where(col(Device.status) != DeviceStatus.RETIRED.value)
-        .group_by(col(Device.site_id), col(Component.part_id))
-    ).all():
-        if sid in site_ids:
-            installed[sid][pid] = n
-    return installed
+    """Per site: installed part id → how many (components of devices not retired), counted
+    here (numpy): PostgreSQL's GROUP BY of 300,000 components spilled to disk at default
+    `work_mem` and cost twice the fetch."""
+    rows = integer_rows(session, _INSTALLED)
+    if not len(rows):
+        return {}
+    width = int(rows[:, 1].max()) + 1  # ids are 32-bit: site × width stays inside int64
+    keys, counted = np.unique(rows[:, 0] * width + rows[:, 1], return_counts=True)
+    sites, parts = keys // width, keys % width  # sorted by site, then part
+    firsts, starts = np.unique(sites, return_index=True)
+    bounds = [*starts.tolist()[1:], len(keys)]
+    return {
+        sid: dict(zip(parts[start:end].tolist(), counted[start:end].tolist(), strict=True))
+        for sid, start, end in zip(firsts.tolist(), starts.tolist(), bounds, strict=True)
+        if sid in site_ids
+    }
 
 
 def _sources(
     session: Session, stops: list[Stop], part_ids: set[int]
-) -> tuple[dict[int, frozenset[int]], dict[int, str]]:
-    """Per installed part: the warehouse indexes holding a genuine available unit of a part
-    that may replace it (from `spare_count`, not the units), and its part number."""
+) -> tuple[dict[int, BoolArray], dict[int, str]]:
+    """Per installed part: which warehouses (a mask by index) hold a genuine available unit of
+    a part that may replace it (from `spare_count`, not the units), and its part number."""
     index = {s.id: i for i, s in enumerate(stops)}
     counts.apply(session)  # a writing session's own changes, not yet written
     table = SpareCount.__table__  # type: ignore[attr-defined]
-    stocked: dict[int, set[int]] = defaultdict(set)
+    stocked: dict[int, list[int]] = defaultdict(list)
     for pid, wid in session.execute(
         sa_select(table.c.part_id, table.c.warehouse_id).where(
             table.c.status == AVAILABLE, table.c.genuine.is_(True), table.c.units > 0
         )
     ).all():
-        stocked[pid].add(index[wid])
+        stocked[pid].append(index[wid])
     parts = {
         p.id: p
         for p in session.exec(sa_select(Part).where(col(Part.id).in_(part_ids))).scalars()  # type: ignore[call-overload]
     }
-    sources: dict[int, frozenset[int]] = {}
+    sources: dict[int, BoolArray] = {}
     for pid, part in parts.items():
-        allowed = part_set(session, part).allowed
-        sources[pid] = frozenset().union(*(stocked.get(q, set()) for q in allowed))
+        mask = np.zeros(len(stops), dtype=np.bool_)
+        for q in part_set(session, part).allowed:
+            mask[stocked.get(q, [])] = True
+        sources[pid] = mask
     return sources, {pid: part.part_number for pid, part in parts.items()}
 
 
@@ -216,48 +279,66 @@ class _Survey:
 
     result: Coverage
     stops: list[Stop]
-    bander: _Bander
-    sources: dict[int, frozenset[int]]
+    sources: BoolArray  # rows: installed parts (`source_row`), columns: warehouses
+    source_row: dict[int, int]
     numbers: dict[int, str]
     gaps: dict[int, list[tuple[str, frozenset[int]]]] = field(
         default_factory=lambda: defaultdict(list)
     )
 
 
-def _site_pairs(survey: _Survey, point: SitePoint, customer: str, mine: dict[int, int]) -> None:
-    """The pairs of one site (best warehouse per installed part) and its gaps."""
-    deadline, bander = survey.result.deadline_minutes, survey.bander
-    etas, pos = bander.etas(point)
-    ranked = _ranked(etas)
-    for pid in sorted(mine, key=survey.numbers.__getitem__):
-        have = survey.sources[pid]
-        while True:
-            hit = next((i for i in ranked if i in have), None)
-            if hit is None or not pos[hit] & 1 or etas[hit] > deadline:
-                break
-            # An edge case decides this answer: settle it with the geodesic.
-            etas[hit], pos[hit] = bander.resolve(point, hit), 0
-            ranked = _ranked(etas)
-        reached = hit is not None and etas[hit] <= deadline
-        survey.result.pairs.append(
-            Pair(
-                point.code,
-                customer,
-                survey.numbers[pid],
-                mine[pid],
-                etas[hit] if reached and hit is not None else None,
-                survey.stops[hit].code if reached and hit is not None else None,
-            )
-        )
-        if not reached:
-            for i in ranked:
-                if etas[i] > deadline:
-                    break
-                if pos[i] & 1:
-                    etas[i], pos[i] = bander.resolve(point, i), 0
-            ranked = _ranked(etas)
-            within = frozenset(i for i in ranked if etas[i] <= deadline)
-            survey.gaps[pid].append((point.code, within))
+_NO_SOURCE: Final = NEVER + 1  # the ETA of a warehouse without a unit that fits
+_NEAREST: Final = 16  # warehouses per site looked at first for each installed part
+
+
+def _best(
+    sources: BoolArray, etas: IntArray, site_rows: IntArray, part_rows: IntArray
+) -> tuple[list[int], list[int]]:
+    """Per (site row, part row): the smallest ETA among the warehouses holding a unit that fits
+    (`_NO_SOURCE` when none does) and that warehouse's index, ties to the first index (code
+    order). Each site's `_NEAREST` warehouses are looked at first; only a pair that none of
+    them serves is looked at in full."""
+    sites, width = etas.shape
+    if width == 0:
+        return [_NO_SOURCE] * len(site_rows), [0] * len(site_rows)
+    k = min(_NEAREST, width)
+    keys = etas * width + np.arange(width)  # distinct in a row, ordered as (ETA, index)
+    near = np.argpartition(keys, k - 1, axis=1)[:, :k]
+    near = np.take_along_axis(near, np.argsort(np.take_along_axis(keys, near, 1), axis=1), 1)
+    offered = near[site_rows]
+    fits = sources[part_rows[:, None], offered]
+    every = np.arange(len(site_rows))
+    first = fits.argmax(axis=1)
+    hit = offered[every, first]
+    best = etas[site_rows, hit]
+    for j in np.flatnonzero(~fits[every, first]).tolist():
+        row = np.where(sources[part_rows[j]], etas[site_rows[j]], _NO_SOURCE)
+        hit[j] = row.argmin()
+        best[j] = row[hit[j]]
+    return best.tolist(), hit.tolist()
+
+
+def _site_pairs(
+    survey: _Survey,
+    point: SitePoint,
+    customer: str,
+    mine: dict[int, int],
+    decided: Iterator[tuple[int, int, int]],
+    etas: IntArray,
+) -> None:
+    """The pairs of one site and its gaps, from each installed part's (part, best ETA,
+    warehouse) in part number order."""
+    deadline = survey.result.deadline_minutes
+    numbers, stops, pairs, code = survey.numbers, survey.stops, survey.result.pairs, point.code
+    within: frozenset[int] | None = None
+    for pid, eta, hit in decided:
+        if eta <= deadline:
+            pairs.append(Pair(code, customer, numbers[pid], mine[pid], eta, stops[hit].code))
+            continue
+        pairs.append(Pair(code, customer, numbers[pid], mine[pid], None, None))
+        if within is None:
+            within = frozenset(np.flatnonzero(etas <= deadline).tolist())
+        survey.gaps[pid].append((code, within))
 
 
 def compute(
@@ -277,16 +358,48 @@ def compute(
     sources, numbers = _sources(session, stops, part_ids)
     # A customer's answer covers its own sites only, and says so.
     covers = actor.customer_code if actor.is_customer else customer_code
-    survey = _Survey(Coverage(covers, deadline), stops, _Bander(stops), sources, numbers)
-    with Progress("coverage", total=len(sites), enabled=progress) as bar:
-        for sid, point, customer in sites:
-            mine = installed.get(sid)
-            if mine:
-                _site_pairs(survey, point, customer, mine)
+    rows = {pid: row for row, pid in enumerate(sources)}
+    matrix = np.array([sources[pid] for pid in rows], dtype=np.bool_).reshape(len(rows), len(stops))
+    survey = _Survey(Coverage(covers, deadline), stops, matrix, rows, numbers)
+    surveyed = [
+        (point, customer, installed[sid]) for sid, point, customer in sites if installed.get(sid)
+    ]
+    with gc_paused():  # ~260,000 pairs: acyclic, long-lived
+        _survey(survey, surveyed, progress)
+    return survey.result
+
+
+def _survey(
+    survey: _Survey,
+    surveyed: list[tuple[SitePoint, str, dict[int, int]]],
+    progress: bool,
+) -> None:
+    """Every site's pairs, its gaps and the stocking plan."""
+    numbers, stops = survey.numbers, survey.stops
+    etas = _etas(_Bander(stops), [point for point, _, _ in surveyed])
+    ordered = [sorted(mine, key=numbers.__getitem__) for _, _, mine in surveyed]
+    best, hits = _best(
+        survey.sources,
+        etas,
+        np.repeat(np.arange(len(ordered)), [len(pids) for pids in ordered]),
+        np.array([survey.source_row[pid] for pids in ordered for pid in pids], dtype=np.int64),
+    )
+    decided = zip(chain.from_iterable(ordered), best, hits, strict=True)
+    with Progress("coverage", total=len(surveyed), enabled=progress) as bar:
+        for row, (point, customer, mine) in enumerate(surveyed):
+            _site_pairs(
+                survey, point, customer, mine, islice(decided, len(ordered[row])), etas[row]
+            )
             bar.advance()
     for pid in sorted(survey.gaps, key=numbers.__getitem__):
         _plan_part(survey.result, stops, numbers[pid], survey.gaps[pid])
-    return survey.result
+
+
+def _etas(bander: _Bander, points: list[SitePoint]) -> IntArray:
+    """The settled ETA of every warehouse for every site (rows: sites)."""
+    etas, pos = bander.etas(points)
+    bander.settle(points, etas, pos)
+    return etas
 
 
 def _plan_part(

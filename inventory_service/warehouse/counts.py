@@ -8,8 +8,8 @@ Rules that always hold here:
   never wait on each other's count rows in opposite orders), so at every commit the table
   equals the grouped count of the units, on every replica and at every isolation level.
 - Readers of the counts inside a writing session call `apply` first (their own changes).
-- `grouped` reads them as an answer needs them: per (warehouse, part, genuine, available)
-  (on PostgreSQL as one row of arrays: fetching ~2,000 rows one by one cost more).
+- `grouped` reads them as an answer needs them: per (warehouse, part, genuine, available),
+  as one array (`integer_rows`).
 - `verify` compares the table with the units (the ledger replay check runs it too).
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Final
 
 import numpy as np
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
+from inventory_service.platform.db import integer_rows
 from models import SpareCount, SpareUnit, UnitStatus
 
 CountKey = tuple[int, int, str, bool]
@@ -113,9 +113,6 @@ _GROUPED: Final = (
     )
 )
 
-_GROUPS: Final = _GROUPED.subquery("groups")
-_GROUPED_ARRAYS: Final = sa_select(*(func.array_agg(column) for column in _GROUPS.columns))
-
 
 def grouped(
     session: Session, part_ids: Sequence[int], *, skip: Sequence[str]
@@ -123,17 +120,7 @@ def grouped(
     """(warehouse, part, genuine, available, units) rows of the units of these parts whose
     status is not in `skip`, as one array (this transaction's pending changes included)."""
     apply(session)  # a writing session's own changes, not yet written
-    params = {"part_ids": list(part_ids), "skip": list(skip)}
-    if session.get_bind().dialect.name == "postgresql":
-        # One row of five arrays: ~2,000 rows cost more to fetch one by one than to group.
-        columns = session.execute(_GROUPED_ARRAYS, params).one()
-        if columns[0] is None:  # no units at all
-            return np.empty((0, 5), dtype=np.int64)
-        return np.array(columns, dtype=np.int64).T.copy()
-    rows = session.execute(_GROUPED, params).all()
-    # Rows are flattened straight into the array (numpy would probe each Row as an object).
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows))
-    return flat.reshape(len(rows), 5)
+    return integer_rows(session, _GROUPED, {"part_ids": list(part_ids), "skip": list(skip)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,15 +135,15 @@ def test_the_cheap_bands_of_coverage_agree_with_the_geodesic(km: float, bearing:
     lat, lon = destination(*ORIGIN, bearing_deg=bearing, km=km)
     site = SitePoint("S", lat, lon, 0.0)
     bander = coverage._Bander([DEPOT])
-    etas, pos = bander.etas(site)
+    etas, pos = bander.etas([site])
     exact = leg(site, DEPOT).eta_minutes
     exact_or_never = coverage.NEVER if exact is None else exact
-    if pos[0] % 2:
-        # Straddling an edge: the cheap ETA is the optimistic one, the resolution exact.
-        assert etas[0] <= exact_or_never
-        assert bander.resolve(site, 0) == exact_or_never
-    else:
-        assert etas == [exact_or_never]
+    if pos[0, 0] % 2:
+        # Straddling an edge: the cheap ETA is the optimistic one, the settled one exact.
+        assert etas[0, 0] <= exact_or_never
+        bander.settle([site], etas, pos)
+        assert pos[0, 0] == 0
+    assert etas.tolist() == [[exact_or_never]]
 
 
 def test_every_pair_agrees_with_the_availability_answer(network: Database) -> None:
@@ -188,3 +188,15 @@ def test_another_vendors_stock_covers_only_as_an_approved_alternate(network: Dat
         )
         assert answer.best is not None
         assert answer.best.part_number == "FAN-HPE"
+
+
+def test_sites_and_stock_without_devices_cover_nothing_and_fail_nothing(db: Database) -> None:
+    with db.transaction() as session:
+        factories.customer(session, "LNXX")
+        factories.site(session, "SHE-01", lat=41.8057, lon=123.4315)
+        factories.part(session, "PSU-750W")
+        factories.warehouse(session, "WH-SY", lat=41.8057, lon=123.4315)
+        factories.spare(session, "S1")
+        result = coverage.compute(session, actor=factories.ACTOR)
+    assert (result.pairs, result.plan, result.uncoverable) == ([], [], [])
+    assert result.share_covered == 1.0
