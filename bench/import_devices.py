@@ -5,7 +5,7 @@
 Migrates a new SQLite file, loads the demo customers, parts and 10,000 sites (through the
 services), writes a CSV of N devices with 3 components each, then times
 `inventory-service import devices FILE` end to end (a subprocess: start-up, parse, validate,
-write, commit). Prints the seconds and the rows written. Target (PERFORMANCE.md): ≤ 20 s.
+write, commit). Prints the seconds and the rows written. Target (PERFORMANCE.md): ≤ 10 s.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -63,6 +63,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+_ATOMS: Final = (int, float, bool)
+
+
 class RequestModel(BaseModel):
     """Base of every request body: no coercion (a number is not text) and no unknown fields."""
 
@@ -72,6 +75,9 @@ class RequestModel(BaseModel):
     @classmethod
     def _refuse_nul(cls, value: Any) -> Any:
         # PostgreSQL cannot store NUL (in text or JSON); refused everywhere, nested texts too.
+        kind = type(value)
+        if value is None or kind in _ATOMS or (kind is str and bounds.NUL not in value):
+            return value  # the common cases, without a walk (an import checks millions)
         where = bounds.nul_path(value)
         if where is not None:
             inside = "".join(f"[{p!r}]" for p in where)

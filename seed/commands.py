@@ -2,7 +2,8 @@
 entry point group (see pyproject.toml): `seed` and `token demo`.
 
 Rules: the CLI never imports this package; this package registers itself, so the service
-runs (and its CLI works) where the demo data is not installed.
+runs (and its CLI works) where the demo data is not installed. The loader (and everything it
+imports) loads when a demo command runs, not with every command of the CLI.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import typer
 
 from inventory_service.platform.db import get_database
-from seed.loader import demo_tokens, load_demo
 
 
 def seed() -> None:
     """Load the Liaoning demo data (idempotent: a second run adds nothing)."""
+    from seed.loader import load_demo
+
     counts = load_demo(get_database(), progress=True)
     summary = ", ".join(f"{name}: {n}" for name, n in counts.items())
     typer.echo(f"demo data loaded ({summary})", err=True)
@@ -22,6 +24,8 @@ def seed() -> None:
 
 def token_demo() -> None:
     """Replace the demo tokens: one per role, printed for the quick start."""
+    from seed.loader import demo_tokens
+
     with get_database().transaction() as session:
         issued = demo_tokens(session)
     typer.echo("Demo tokens (press Authorize in /docs and paste one):")

@@ -37,3 +37,18 @@ def test_the_app_starts_without_the_document_and_redis_libraries() -> None:
 def test_rendering_a_fault_report_loads_its_writers() -> None:
     code = "from inventory_service.reporting import fault_report_files"
     assert {"docx", "fpdf"} <= _loaded_after(code)
+
+
+def test_the_cli_loads_the_demo_loader_only_for_a_demo_command() -> None:
+    """Every `inventory-service` command starts ~0.2 s sooner (an import job's clock)."""
+    code = (
+        "import sys\nimport inventory_service.cli\n"
+        "assert 'seed.commands' in sys.modules, 'the demo commands are registered'\n"
+        "print('seed.loader' in sys.modules)"
+    )
+    env = os.environ | {"INVENTORY_REDIS_URL": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert out.strip() == "False"
