@@ -6,7 +6,8 @@ prepared) against the benchmark database and answer a small JSON object:
 
 - `/sync/{k}`: a plain `def` route (one thread-pool hop), psycopg, one connection per thread;
 - `/async/{k}`: an `async def` route, psycopg's async mode, a pool of connections;
-- `/hop`: a plain `def` route answering a constant (the thread-pool hop alone).
+- `/hop`: a plain `def` route answering a constant (the thread-pool hop alone);
+- `/headers`: an `async def` constant carrying the service's request id and security headers.
 
 It answers what no service code can beat: the ratio to C of a route that does nothing but k
 statements. Every service answer that needs k statements sits below that line.
@@ -23,12 +24,13 @@ import json
 import os
 import sys
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Final
 
 import psycopg
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
 _LOOKUP = "SELECT code, lat, lon FROM site WHERE code = %s"
 _DSN = os.environ.get("FLOOR_DSN", "")
@@ -61,6 +63,22 @@ def hop() -> dict[str, str]:
     return {"status": "ok"}
 
 
+# What the service adds to every answer (api/middleware.py): the request id and the security
+# headers. A constant answer carrying them measures what the bytes alone cost uvicorn and wrk.
+_SERVICE_HEADERS: Final = {
+    "x-request-id": "0123456789abcdef0123456789abcdef",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+@app.get("/headers")
+async def headers() -> Response:
+    return Response(b'{"status":"ok"}', media_type="application/json", headers=_SERVICE_HEADERS)
+
+
 @app.get("/sync/{k}")
 def sync_lookups(k: int) -> dict[str, object]:
     conn = _connection()
@@ -84,6 +102,32 @@ async def async_lookups(k: int) -> dict[str, object]:
     return {"k": k, "row": row}
 
 
+ROUTES: Final = (
+    "/headers",
+    "/hop",
+    "/sync/1",
+    "/async/1",
+    "/sync/5",
+    "/async/5",
+    "/sync/8",
+    "/async/8",
+)
+
+
+@contextmanager
+def serving(database_url: str) -> Iterator[str]:
+    """This app in its own process against the database; yields its base URL."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench import harness
+
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
+    port = harness.free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = [sys.executable, str(Path(__file__)), "--serve", str(port)]
+    with harness.running(server, dict(os.environ) | {"FLOOR_DSN": dsn}, f"{base}/hop"):
+        yield base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("database_url", help="the benchmark database (SQLAlchemy or libpq URL)")
@@ -93,16 +137,10 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench import harness
 
-    dsn = args.database_url.replace("postgresql+psycopg://", "postgresql://")
-    port = harness.free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = [sys.executable, str(Path(__file__)), "--serve", str(port)]
-    env = dict(os.environ) | {"FLOOR_DSN": dsn}
-    routes = ["/hop", "/sync/1", "/async/1", "/sync/5", "/async/5", "/sync/8", "/async/8"]
     results, ceilings = [], []
-    with harness.serve_ceiling() as ceiling, harness.running(server, env, f"{base}/hop"):
+    with harness.serve_ceiling() as ceiling, serving(args.database_url) as base:
         ceilings.append(harness.wrk("C", ceiling, connections=args.clients, seconds=args.seconds))
-        for route in routes:
+        for route in ROUTES:
             results.append(
                 harness.wrk(route, base + route, connections=args.clients, seconds=args.seconds)
             )
