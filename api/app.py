@@ -84,6 +84,8 @@ def create_app(*, database: Database | None = None, cfg: Settings | None = None)
         if sweeper is not None:
             await sweeper  # never cancelled mid-transaction: the sweep under way commits
             log.info("expiry sweeper stopped")
+        # The async driver's connections belong to this event loop: closed with it, always.
+        await db.dispose_async()
         if database is None:
             db.dispose()
             log.info("database pool closed")

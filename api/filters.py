@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
@@ -83,10 +83,12 @@ def names(cls: type[Any]) -> list[str]:
     return [f.name for f in fields_of(cls)]
 
 
-def query_filters(cls: type[F]) -> Callable[..., F]:
+def query_filters(cls: type[F]) -> Callable[..., Awaitable[F]]:
     """A FastAPI dependency taking `cls`'s fields as query parameters and building a `cls`."""
 
-    def dependency(**values: Any) -> F:
+    async def dependency(**values: Any) -> F:
+        # async: FastAPI would run a plain `def` dependency in the thread pool, a hop per list
+        # request for a constructor call.
         return cls(**values)
 
     dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

@@ -9,13 +9,14 @@ from fastapi import Depends, Header, Query, Request, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from api.deps import FieldRole, Reader, Registrar, SessionDep, read_json
+from api.deps import FieldRole, Reader, Registrar, SessionDep, model_json, read_json
 from api.filters import query_filters
 from api.idempotency import IdempotencyDep, _body
 from api.routing import Router
 from api.schemas import Cursor, Limit, PageOf, PathId, SlotPath
 from inventory_service.assets import device_import, devices, register
 from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
 from inventory_service.platform.errors import PreconditionFailed, ValidationFailed
 from inventory_service.platform.pagination import DEFAULT_LIMIT
 from models import bounds
@@ -150,6 +151,14 @@ async def list_devices(
     cursor: Cursor = None,
 ) -> Response:
     """Devices the caller may see, with their components, filtered."""
+    db: Database = request.app.state.database
+    if db.reads_async and devices.is_serial_lookup(filters, cursor):
+        # The field app's lookup by serial: one statement on the async driver, no pool hop.
+        assert filters.serial is not None
+        found = await devices.find_by_serial_async(db, actor=actor, serial=filters.serial)
+        return model_json(
+            PageOf[DeviceRead](items=[v.device for v in found[:limit]], next_cursor=None)
+        )
 
     def answer(session: Session) -> PageOf[DeviceRead]:
         page = devices.list_(session, actor=actor, filters=filters, limit=limit, cursor=cursor)

@@ -39,13 +39,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Table, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from inventory_service.platform.auth import Caller
-from inventory_service.platform.bulk import gc_paused, insert_many
+from inventory_service.platform.bulk import gc_paused, insert_many, reserve_ids
 from inventory_service.platform.db import flush_or_conflict
 from inventory_service.platform.errors import DuplicateSerial, PayloadTooLarge, ValidationFailed
 from inventory_service.platform.progress import Progress
@@ -466,7 +465,7 @@ def _write(
         now = utcnow()
         devices = _device_rows(batch, sites, now)
         try:
-            ids = _reserve_ids(connection, device_t, len(devices))
+            ids = reserve_ids(connection, device_t, len(devices))
             for device_id, values in zip(ids, devices, strict=True):
                 values["id"] = device_id
             insert_many(connection, device_t, devices)
@@ -478,24 +477,6 @@ def _write(
         if progress is not None:
             progress.advance(len(batch))
     flush_or_conflict(session, conflict)
-
-
-def _reserve_ids(connection: Connection, table: Table, n: int) -> list[int]:
-    """`n` new ids of `table`, taken before the rows are written (so that the rows go in as one
-    plain executemany, without RETURNING): on PostgreSQL from the table's sequence; on SQLite
-    above the largest id, which is safe because the import's transaction holds SQLite's one
-    write lock (BEGIN IMMEDIATE) from before it reads the largest id until it commits."""
-    if connection.dialect.name == "postgresql":
-        sequence = connection.execute(
-            sa_select(func.pg_get_serial_sequence(table.name, "id"))
-        ).scalar_one()
-        return list(
-            connection.execute(
-                sa_select(func.nextval(sequence)).select_from(func.generate_series(1, n))
-            ).scalars()
-        )
-    top = connection.execute(sa_select(func.max(table.c.id))).scalar() or 0
-    return list(range(top + 1, top + n + 1))
 
 
 def _snapshot(values: dict[str, Any], device: DeviceCreate) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from inventory_service import policy
 from inventory_service.assets.versions import is_below
 from inventory_service.platform.auth import Caller
+from inventory_service.platform.db import Database
 from inventory_service.platform.errors import NotFound
 from inventory_service.platform.pagination import (
     Page,
@@ -237,11 +238,13 @@ _BY_SERIAL: Final = (
 _SERIAL_ONLY: Final = DeviceFilter()
 
 
-def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[DeviceView]:
-    """The devices (at most two) the caller may see with this serial or a component's."""
-    rows = session.connection().execute(
-        _BY_SERIAL, {"serial": serial, "customer_id": policy.customer_of(actor)}
-    )
+def _serial_lookup(actor: Caller, serial: str) -> tuple[Select[Any], dict[str, Any]]:
+    """The one statement of a lookup by serial and its parameters (the caller's scope)."""
+    return _BY_SERIAL, {"serial": serial, "customer_id": policy.customer_of(actor)}
+
+
+def _serial_views(rows: Iterable[Sequence[Any]]) -> list[DeviceView]:
+    """The rows of `_serial_lookup`'s statement as devices with their components."""
     width = len(_DEVICE_COLUMNS)
     views: list[DeviceView] = []
     for _, group in groupby(rows, key=lambda r: r[0]):
@@ -260,6 +263,28 @@ def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[Devi
         ]
         views.append(DeviceView(DeviceRead.model_validate(fields), first[width - 1]))
     return views
+
+
+def find_by_serial(session: Session, *, actor: Caller, serial: str) -> list[DeviceView]:
+    """The devices (at most two) the caller may see with this serial or a component's."""
+    stmt, params = _serial_lookup(actor, serial)
+    return _serial_views(session.connection().execute(stmt, params))
+
+
+async def find_by_serial_async(db: Database, *, actor: Caller, serial: str) -> list[DeviceView]:
+    """`find_by_serial` on the event loop, through the async driver (`Database.read_async`):
+    the same statement, scope and answer, without a thread-pool hop."""
+    stmt, params = _serial_lookup(actor, serial)
+    return _serial_views(await db.read_async(stmt, params))
+
+
+def is_serial_lookup(filters: DeviceFilter, cursor: str | None) -> bool:
+    """Is this list a lookup by serial alone (at most two devices, one page, no cursor)?"""
+    return (
+        filters.serial is not None
+        and cursor is None
+        and replace(filters, serial=None) == _SERIAL_ONLY
+    )
 
 
 def list_(

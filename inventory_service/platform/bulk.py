@@ -1,6 +1,7 @@
 """Building many objects or rows at once (coverage's ~260,000 pairs, an import's 500,000 rows).
 
 Rules that always hold here:
+- `reserve_ids` hands out ids no other writer can take (a sequence, or SQLite's write lock).
 - `insert_many` writes exactly what SQLAlchemy's executemany of `insert(table)` writes: every
   value passes its column type's own bind processor (SQLAlchemy's conversion, not ours), a
   value shared by many rows (the batch's timestamp) once. On SQLite the rows then go to the
@@ -21,7 +22,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, func, insert
+from sqlalchemy import select as sa_select
 
 _lock = threading.Lock()
 _paused = 0  # blocks inside `gc_paused`, across threads
@@ -78,3 +80,21 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
         for key in order
     ]
     connection.exec_driver_sql(str(compiled), list(zip(*columns, strict=True)))
+
+
+def reserve_ids(connection: Connection, table: Table, n: int) -> list[int]:
+    """`n` new ids of `table`, taken before the rows are written (so that the rows go in as one
+    plain executemany, without RETURNING): on PostgreSQL from the table's sequence; on SQLite
+    above the largest id, which is safe only in a write transaction (BEGIN IMMEDIATE: SQLite's
+    one write lock is held from before the largest id is read until the commit)."""
+    if connection.dialect.name == "postgresql":
+        sequence = connection.execute(
+            sa_select(func.pg_get_serial_sequence(table.name, "id"))
+        ).scalar_one()
+        return list(
+            connection.execute(
+                sa_select(func.nextval(sequence)).select_from(func.generate_series(1, n))
+            ).scalars()
+        )
+    top = connection.execute(sa_select(func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + n + 1))

@@ -16,17 +16,20 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Engine, Select, create_engine, event, func
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Row, make_url
 from sqlmodel import Session
 
 from inventory_service.platform.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 from inventory_service.platform.settings import Settings, get_settings
 
 
@@ -73,20 +76,23 @@ class Database:
         self.url = normalize_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self._bind: Connection | None = None
+        self._async_engine: AsyncEngine | None = None
+        self._connect_args: dict[str, Any] = {}
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url, cfg, begin="BEGIN")
             self.write_engine = _sqlite_engine(self.url, cfg, begin="BEGIN IMMEDIATE")
         else:
+            self._connect_args = {
+                "connect_timeout": cfg.db_connect_timeout_seconds,
+                "options": f"-c lock_timeout={cfg.db_lock_timeout_ms}",
+            }
             self.engine = create_engine(
                 self.url,
                 pool_size=cfg.db_pool_size,
                 max_overflow=20,
                 pool_pre_ping=True,
                 pool_timeout=cfg.db_pool_timeout_seconds,
-                connect_args={
-                    "connect_timeout": cfg.db_connect_timeout_seconds,
-                    "options": f"-c lock_timeout={cfg.db_lock_timeout_ms}",
-                },
+                connect_args=self._connect_args,
             )
             self.write_engine = self.engine
 
@@ -136,6 +142,46 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+    @property
+    def reads_async(self) -> bool:
+        """Can `read_async` run here: PostgreSQL, not bound to a test's transaction (whose
+        uncommitted rows another connection would not see)."""
+        return self.dialect == "postgresql" and self._bind is None
+
+    async def read_async(
+        self, stmt: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+    ) -> list[Row[Any]]:
+        """The rows of ONE read statement on psycopg's async driver, on the event loop (no
+        thread-pool hop) and outside a transaction (one round trip; one statement reads one
+        snapshot anyway). PostgreSQL only (`reads_async`); a pool of `db_pool_size` connections.
+        """
+        if not self.reads_async:
+            raise RuntimeError("read_async needs PostgreSQL outside a test's bound transaction")
+        if self._async_engine is None:
+            # Loaded here: a process that never reads this way (the CLI, SQLite) skips it.
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            cfg = get_settings()
+            self._async_engine = create_async_engine(
+                self.url,
+                pool_size=cfg.db_pool_size,
+                # No overflow: under a burst each overflow connection was opened and closed
+                # per request (a PostgreSQL backend each), and the lookup ran at half speed.
+                max_overflow=0,
+                pool_pre_ping=True,
+                pool_timeout=cfg.db_pool_timeout_seconds,
+                connect_args=self._connect_args,
+                execution_options={"isolation_level": "AUTOCOMMIT"},
+            )
+        async with self._async_engine.connect() as connection:
+            return list((await connection.execute(stmt, params)).all())
+
+    async def dispose_async(self) -> None:
+        """Close the async driver's pool (when `read_async` opened one)."""
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+            self._async_engine = None
 
 
 _database: Database | None = None

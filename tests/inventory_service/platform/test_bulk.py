@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Boolean, Column, Float, Integer, MetaData, String, Table, insert
 
-from inventory_service.platform.bulk import gc_paused, insert_many
+from inventory_service.platform.bulk import gc_paused, insert_many, reserve_ids
 from inventory_service.platform.db import Database
 from models.base import JSONType, UTCDateTime
 
@@ -111,3 +111,20 @@ def test_insert_many_of_nothing_writes_nothing(db: Database) -> None:
             assert connection.exec_driver_sql("SELECT count(*) FROM bulk_probe").scalar() == 0
         finally:
             PROBE.drop(connection)
+
+
+def test_reserved_ids_are_new_and_the_next_plain_insert_takes_another(db: Database) -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with db.transaction() as session:
+        connection = session.connection()
+        PROBE.create(connection)
+        try:
+            connection.execute(insert(PROBE), [{"at": now}, {"at": now}])
+            ids = reserve_ids(connection, PROBE, 3)
+            insert_many(connection, PROBE, [{"id": i, "at": now} for i in ids])
+            connection.execute(insert(PROBE), [{"at": now}])
+            stored = connection.exec_driver_sql("SELECT id FROM bulk_probe").scalars().all()
+        finally:
+            PROBE.drop(connection)
+    assert len(set(ids)) == 3
+    assert len(set(stored)) == len(stored) == 6
