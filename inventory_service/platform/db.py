@@ -77,23 +77,22 @@ class Database:
         self.dialect = make_url(self.url).get_backend_name()
         self._bind: Connection | None = None
         self._async_engine: AsyncEngine | None = None
-        self._connect_args: dict[str, Any] = {}
+        self._pool_options: dict[str, Any] = {}
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url, cfg, begin="BEGIN")
             self.write_engine = _sqlite_engine(self.url, cfg, begin="BEGIN IMMEDIATE")
         else:
-            self._connect_args = {
-                "connect_timeout": cfg.db_connect_timeout_seconds,
-                "options": f"-c lock_timeout={cfg.db_lock_timeout_ms}",
+            # The same pool and connection settings for the sync engine and the async one.
+            self._pool_options = {
+                "pool_size": cfg.db_pool_size,
+                "pool_pre_ping": True,
+                "pool_timeout": cfg.db_pool_timeout_seconds,
+                "connect_args": {
+                    "connect_timeout": cfg.db_connect_timeout_seconds,
+                    "options": f"-c lock_timeout={cfg.db_lock_timeout_ms}",
+                },
             }
-            self.engine = create_engine(
-                self.url,
-                pool_size=cfg.db_pool_size,
-                max_overflow=20,
-                pool_pre_ping=True,
-                pool_timeout=cfg.db_pool_timeout_seconds,
-                connect_args=self._connect_args,
-            )
+            self.engine = create_engine(self.url, max_overflow=20, **self._pool_options)
             self.write_engine = self.engine
 
     @classmethod
@@ -162,17 +161,13 @@ class Database:
             # Loaded here: a process that never reads this way (the CLI, SQLite) skips it.
             from sqlalchemy.ext.asyncio import create_async_engine
 
-            cfg = get_settings()
             self._async_engine = create_async_engine(
                 self.url,
-                pool_size=cfg.db_pool_size,
                 # No overflow: under a burst each overflow connection was opened and closed
                 # per request (a PostgreSQL backend each), and the lookup ran at half speed.
                 max_overflow=0,
-                pool_pre_ping=True,
-                pool_timeout=cfg.db_pool_timeout_seconds,
-                connect_args=self._connect_args,
                 execution_options={"isolation_level": "AUTOCOMMIT"},
+                **self._pool_options,
             )
         async with self._async_engine.connect() as connection:
             return list((await connection.execute(stmt, params)).all())
