@@ -152,22 +152,16 @@ class _Bander:
     def etas(self, sites: list[SitePoint]) -> tuple[IntArray, IntArray]:
         """Per site (rows) and warehouse index (columns): ETA (`NEVER` beyond the last band;
         optimistic where the position is odd: pending), and the bisect positions (even once
-        settled). Computed a block of sites at a time."""
-        etas = np.empty((len(sites), len(self.stops)), dtype=np.int64)
-        pos = np.empty((len(sites), len(self.stops)), dtype=np.int64)
-        for start in range(0, len(sites), _BLOCK):
-            block = sites[start : start + _BLOCK]
-            rows = slice(start, start + len(block))
-            vectors = np.array([unit_vector(s.lat, s.lon) for s in block], dtype=np.float64)
-            sx, sy, sz = (vectors[:, k : k + 1] for k in range(3))
-            dots = sx * self.x + sy * self.y + sz * self.z
-            # The bisect position in each site's ascending thresholds (searchsorted, right).
-            thresholds = np.array([self.thresholds(s.lat) for s in block], dtype=np.float64)
-            found = np.zeros(dots.shape, dtype=np.int64)
-            for k in range(thresholds.shape[1]):
-                found += dots >= thresholds[:, k : k + 1]
-            pos[rows] = found
-            etas[rows] = self.table[self.rows, found]
+        settled). Callers pass a block of sites (`_BLOCK`): memory grows with it."""
+        vectors = np.array([unit_vector(s.lat, s.lon) for s in sites], dtype=np.float64)
+        sx, sy, sz = (vectors.reshape(-1, 3)[:, k : k + 1] for k in range(3))
+        dots = sx * self.x + sy * self.y + sz * self.z
+        # The bisect position in each site's ascending thresholds (searchsorted, right).
+        thresholds = np.array([self.thresholds(s.lat) for s in sites], dtype=np.float64)
+        pos = np.zeros(dots.shape, dtype=np.int64)
+        for k in range(thresholds.shape[1] if len(sites) else 0):
+            pos += dots >= thresholds[:, k : k + 1]
+        etas = self.table[self.rows, pos]
         for i in self.hubs:
             etas[:, i] = [self.resolve(site, i) for site in sites]
             pos[:, i] = 0
@@ -374,32 +368,29 @@ def _survey(
     surveyed: list[tuple[SitePoint, str, dict[int, int]]],
     progress: bool,
 ) -> None:
-    """Every site's pairs, its gaps and the stocking plan."""
-    numbers, stops = survey.numbers, survey.stops
-    etas = _etas(_Bander(stops), [point for point, _, _ in surveyed])
-    ordered = [sorted(mine, key=numbers.__getitem__) for _, _, mine in surveyed]
-    best, hits = _best(
-        survey.sources,
-        etas,
-        np.repeat(np.arange(len(ordered)), [len(pids) for pids in ordered]),
-        np.array([survey.source_row[pid] for pids in ordered for pid in pids], dtype=np.int64),
-    )
-    decided = zip(chain.from_iterable(ordered), best, hits, strict=True)
+    """Every site's pairs, its gaps and the stocking plan, a block of sites at a time (the
+    ETA matrix of a block is ~4 MB, however many sites there are)."""
+    numbers, stops, bander = survey.numbers, survey.stops, _Bander(survey.stops)
     with Progress("coverage", total=len(surveyed), enabled=progress) as bar:
-        for row, (point, customer, mine) in enumerate(surveyed):
-            _site_pairs(
-                survey, point, customer, mine, islice(decided, len(ordered[row])), etas[row]
+        for start in range(0, len(surveyed), _BLOCK):
+            block = surveyed[start : start + _BLOCK]
+            points = [point for point, _, _ in block]
+            etas, pos = bander.etas(points)
+            bander.settle(points, etas, pos)
+            ordered = [sorted(mine, key=numbers.__getitem__) for _, _, mine in block]
+            best, hits = _best(
+                survey.sources,
+                etas,
+                np.repeat(np.arange(len(ordered)), [len(pids) for pids in ordered]),
+                np.array([survey.source_row[p] for pids in ordered for p in pids], dtype=np.int64),
             )
-            bar.advance()
+            decided = zip(chain.from_iterable(ordered), best, hits, strict=True)
+            for row, (point, customer, mine) in enumerate(block):
+                mine_decided = islice(decided, len(ordered[row]))
+                _site_pairs(survey, point, customer, mine, mine_decided, etas[row])
+                bar.advance()
     for pid in sorted(survey.gaps, key=numbers.__getitem__):
         _plan_part(survey.result, stops, numbers[pid], survey.gaps[pid])
-
-
-def _etas(bander: _Bander, points: list[SitePoint]) -> IntArray:
-    """The settled ETA of every warehouse for every site (rows: sites)."""
-    etas, pos = bander.etas(points)
-    bander.settle(points, etas, pos)
-    return etas
 
 
 def _plan_part(
