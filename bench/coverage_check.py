@@ -16,6 +16,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -24,8 +25,22 @@ from inventory_service.platform.db import Database  # noqa: E402
 from inventory_service.reach import coverage  # noqa: E402
 
 
-def main() -> None:
-    url, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
+@dataclass
+class Measured:
+    """`runs` coverages of one database: their times, the last answer, its fingerprints."""
+
+    times: list[float]
+    pairs: int
+    share_covered: float
+    fingerprints: set[str]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def measure(url: str, runs: int = 3) -> Measured:
+    """Time `runs` coverages (in process) and fingerprint each answer."""
     db = Database(url)
     times, prints = [], set()
     for _ in range(runs):
@@ -36,10 +51,16 @@ def main() -> None:
         answer = repr((result.pairs, result.plan, result.uncoverable)).encode()
         prints.add(hashlib.sha256(answer).hexdigest()[:16])
     db.dispose()
+    return Measured(times, len(result.pairs), result.share_covered, prints)
+
+
+def main() -> None:
+    url, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    m = measure(url, runs)
     print(
-        f"coverage: median {statistics.median(times):.2f} s of {runs} "
-        f"({', '.join(f'{t:.2f}' for t in times)}); {len(result.pairs):,} pairs, "
-        f"{result.share_covered:.1%} covered; fingerprint {', '.join(sorted(prints))}"
+        f"coverage: median {m.median:.2f} s of {runs} "
+        f"({', '.join(f'{t:.2f}' for t in m.times)}); {m.pairs:,} pairs, "
+        f"{m.share_covered:.1%} covered; fingerprint {', '.join(sorted(m.fingerprints))}"
     )
 
 

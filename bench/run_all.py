@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -32,7 +31,14 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import floor, graphql_board, harness, reach, reservations  # noqa: E402
+from bench import (  # noqa: E402
+    coverage_check,
+    floor,
+    graphql_board,
+    harness,
+    reach,
+    reservations,
+)
 
 NAME = "bench_perf"
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -344,22 +350,10 @@ def timed(
 
 def coverage_run(url: str, runs: int = 3) -> tuple[float, str]:
     """The median of `runs` coverages (the machine is shared: one run can be 40 % off)."""
-    from inventory_service.platform import auth
-    from inventory_service.platform.db import Database
-    from inventory_service.reach import coverage
-
-    db = Database(url)
-    times = []
-    for _ in range(runs):
-        with db.transaction(write=False) as session:
-            started = time.monotonic()
-            result = coverage.compute(session, actor=auth.SYSTEM)
-            times.append(time.monotonic() - started)
-    db.dispose()
-    runs_text = ", ".join(f"{t:.2f}" for t in times)
-    return statistics.median(times), (
-        f"median of {runs} runs: {runs_text} s; {len(result.pairs):,} site × part pairs, "
-        f"{result.share_covered:.1%} covered"
+    m = coverage_check.measure(url, runs)
+    return m.median, (
+        f"median of {runs} runs: {', '.join(f'{t:.2f}' for t in m.times)} s; {m.pairs:,} "
+        f"site × part pairs, {m.share_covered:.1%} covered"
     )
 
 
