@@ -293,7 +293,7 @@ def list_(
     """Devices the caller may see, filtered, by id."""
     check_limit(limit)
     after = decode_cursor(cursor)
-    if filters.serial is not None and replace(filters, serial=None) == _SERIAL_ONLY:
+    if filters.serial is not None and is_serial_lookup(filters, None):
         # At most two devices match a serial: one page, no cursor.
         found = (
             [] if after is not None else find_by_serial(session, actor=actor, serial=filters.serial)

@@ -6,12 +6,12 @@ Rules that always hold here:
   value passes its column type's own bind processor (SQLAlchemy's conversion, not ours), a
   value shared by many rows (the batch's timestamp) once. On SQLite the rows then go to the
   driver as one executemany; elsewhere SQLAlchemy executes them itself.
-- `gc_paused` pauses CPython's cyclic garbage collector only for the
-block it wraps and restores it as it was on the way out, error or not. Wrap only code that
-builds acyclic objects (tuples of text and numbers): while the heap grows, the collector would
-re-walk it again and again (0.7 s of a 1.7 s coverage) and find nothing to free. The pause is
-process-wide: garbage cycles made meanwhile by other threads wait for the next collection after
-it, which is seconds at most; reference counting frees everything else as usual.
+- `gc_paused` pauses CPython's cyclic garbage collector only for the block it wraps and
+  restores it as it was on the way out, error or not. Wrap only code that builds acyclic
+  objects (tuples of text and numbers): while the heap grows, the collector would re-walk it
+  again and again (0.7 s of a 1.7 s coverage) and find nothing to free. The pause is
+  process-wide: garbage cycles made meanwhile by other threads wait for the next collection
+  after it, which is seconds at most; reference counting frees everything else as usual.
 """
 
 from __future__ import annotations
